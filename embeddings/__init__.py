@@ -1,0 +1,5 @@
+"""Embedding models behind one interface: `Embedder.encode_queries` / `encode_documents`."""
+
+from embeddings.encoder import USE_MODEL_NAME, Embedder, prompts_for
+
+__all__ = ["Embedder", "USE_MODEL_NAME", "prompts_for"]

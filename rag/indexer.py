@@ -1,0 +1,176 @@
+"""Build or update an index from documents, embedding only what is new or changed.
+
+    >>> report = Indexer(Path(".isnad/index"), Embedder()).run(documents)
+    >>> report.embedded_documents   # ids whose chunks were (re-)embedded
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from embeddings import Embedder
+from rag.chunking import SentenceChunker
+from rag.errors import CorpusError, IndexCorruptError, IndexMissingError
+from rag.store import FORMAT_VERSION, IndexData, IndexStore
+from rag.text import NORMALISER_VERSION, search_tokens, sentence_spans
+from rag.types import Chunk, Document
+from rag.vectors import build_vector_index, reconstruct_all
+
+logger = logging.getLogger(__name__)
+
+_MIN_SENTENCE_WORDS = 3
+
+
+@dataclass
+class IndexReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    chunks: int = 0
+    embedded_chunks: int = 0
+    faiss_type: str = ""
+    seconds: float = 0.0
+    rebuilt_because: str | None = None
+
+    @property
+    def embedded_documents(self) -> list[str]:
+        return self.added + self.updated
+
+
+class Indexer:
+    def __init__(self, index_dir: Path, embedder: Embedder, max_tokens: int = 160, overlap_tokens: int = 32,
+                 exact_search_limit: int = 50_000, progress_bar: bool = False) -> None:
+        self.store = IndexStore(index_dir)
+        self.embedder = embedder
+        self.max_tokens = max_tokens
+        self.overlap_tokens = overlap_tokens
+        self.exact_search_limit = exact_search_limit
+        self.progress_bar = progress_bar
+
+    def run(self, documents: list[Document]) -> IndexReport:
+        if not documents:
+            raise CorpusError("no documents to index (the corpus is empty or every file was skipped); "
+                              "the existing index was left as it was")
+        started = time.perf_counter()
+        with self.store.lock():
+            previous, reason = self._reusable_previous()
+            report = IndexReport(rebuilt_because=reason)
+            data = self._build(documents, previous, report)
+            self.store.write(data)
+        report.chunks, report.faiss_type = len(data.chunks), data.manifest["faiss"]["chunks"]
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _settings(self) -> dict:
+        return {"embedding_model": self.embedder.model_name, "normaliser_version": NORMALISER_VERSION,
+                "chunking": {"max_tokens": self.max_tokens, "overlap_tokens": self.overlap_tokens,
+                             "counted_with": "embedding model tokenizer"}}
+
+    def _reusable_previous(self) -> tuple[IndexData | None, str | None]:
+        """The old index if its vectors can be reused, else None and why not."""
+        try:
+            previous = self.store.read()
+        except IndexMissingError:
+            return None, None
+        except IndexCorruptError as error:
+            logger.warning("rebuilding from scratch: %s", error)
+            return None, "the previous index could not be read"
+        old = {key: previous.manifest.get(key) for key in self._settings()}
+        for key, value in self._settings().items():
+            if old[key] != value:
+                return None, f"{key} changed ({old[key]} -> {value})"
+        return previous, None
+
+    def _build(self, documents: list[Document], previous: IndexData | None, report: IndexReport) -> IndexData:
+        old_docs = previous.documents if previous else {}
+        reused, fresh = [], []
+        for document in documents:
+            old = old_docs.get(document.id)
+            if old is not None and old.content_hash == document.content_hash:
+                reused.append(document)
+                report.unchanged.append(document.id)
+            else:
+                fresh.append(document)
+                (report.updated if old is not None else report.added).append(document.id)
+        current = {document.id for document in documents}
+        report.removed = sorted(doc_id for doc_id in old_docs if doc_id not in current)
+
+        chunks, chunk_vectors, sentence_chunks, sentence_vectors = self._reuse(reused, previous)
+        new_chunks = SentenceChunker(self.embedder.count_tokens, self.max_tokens, self.overlap_tokens).run(fresh)["chunks"]
+        new_chunks = [_renumber(chunk, len(chunks) + i) for i, chunk in enumerate(new_chunks)]
+        new_vectors, new_sentence_chunks, new_sentence_vectors = self._embed(new_chunks)
+        report.embedded_chunks = len(new_chunks)
+
+        chunks += new_chunks
+        chunk_matrix = np.vstack([chunk_vectors, new_vectors])
+        sentence_matrix = np.vstack([sentence_vectors, new_sentence_vectors])
+        owners = np.concatenate([sentence_chunks, new_sentence_chunks]).astype(np.int64)
+        chunk_index, chunk_kind = build_vector_index(chunk_matrix, self.exact_search_limit)
+        sentence_index, sentence_kind = build_vector_index(sentence_matrix, self.exact_search_limit)
+        manifest = self._manifest(documents, chunks, {"chunks": chunk_kind, "sentences": sentence_kind})
+        by_id = {document.id: document for document in documents}
+        return IndexData(manifest, by_id, chunks, chunk_index, sentence_index, owners)
+
+    def _reuse(self, reused: list[Document], previous: IndexData | None):
+        dimension = self.embedder.dimension
+        empty = ([], np.zeros((0, dimension), np.float32), np.zeros(0, np.int64), np.zeros((0, dimension), np.float32))
+        if previous is None or not reused:
+            return empty
+        keep_ids = {document.id for document in reused}
+        old_chunks = [chunk for chunk in previous.chunks if chunk.doc_id in keep_ids]
+        new_id = {chunk.chunk_id: i for i, chunk in enumerate(old_chunks)}
+        old_vectors = reconstruct_all(previous.chunk_vectors)
+        old_sentences = reconstruct_all(previous.sentence_vectors)
+        keep_sentence = np.array([owner in new_id for owner in previous.sentence_chunks.tolist()], dtype=bool)
+        owners = np.array([new_id[o] for o in previous.sentence_chunks[keep_sentence].tolist()], dtype=np.int64)
+        chunks = [_renumber(chunk, new_id[chunk.chunk_id]) for chunk in old_chunks]
+        vectors = old_vectors[[chunk.chunk_id for chunk in old_chunks]]
+        return chunks, vectors, owners, old_sentences[keep_sentence]
+
+    def _embed(self, chunks: list[Chunk]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Chunk vectors, and one vector per sentence (a passage also scores by its best sentence)."""
+        sentences, owners = [], []
+        for chunk in chunks:
+            for start, end in sentence_spans(chunk.text):
+                if len(chunk.text[start:end].split()) >= _MIN_SENTENCE_WORDS:
+                    sentences.append(chunk.text[start:end])
+                    owners.append(chunk.chunk_id)
+        texts = [embedding_text(chunk) for chunk in chunks]
+        chunk_vectors = self.embedder.encode_documents(texts, progress_bar=self.progress_bar)
+        sentence_vectors = self.embedder.encode_documents(sentences, progress_bar=self.progress_bar)
+        return chunk_vectors, np.array(owners, dtype=np.int64), sentence_vectors
+
+    def _manifest(self, documents: list[Document], chunks: list[Chunk], faiss_kinds: dict) -> dict:
+        per_doc: dict[str, int] = {}
+        for chunk in chunks:
+            per_doc[chunk.doc_id] = per_doc.get(chunk.doc_id, 0) + 1
+        return {
+            "format_version": FORMAT_VERSION,
+            **self._settings(),
+            "dimension": self.embedder.dimension,
+            "faiss": faiss_kinds,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "counts": {"documents": len(documents), "chunks": len(chunks)},
+            "documents": {d.id: {"content_hash": d.content_hash, "chunks": per_doc.get(d.id, 0)} for d in documents},
+        }
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What the dense side reads: the title gives every chunk its article's context."""
+    return f"{chunk.title}\n{chunk.text}"
+
+
+def lexical_tokens(chunk: Chunk) -> list[str]:
+    return search_tokens(f"{chunk.title}\n{chunk.text}")
+
+
+def _renumber(chunk: Chunk, chunk_id: int) -> Chunk:
+    from dataclasses import replace
+
+    return replace(chunk, chunk_id=chunk_id)

@@ -1,0 +1,28 @@
+"""Arabic-aware BM25: bm25s scoring over normalised, Snowball-stemmed tokens (rag.text)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rag.text import search_tokens
+
+
+class LexicalIndex:
+    """Scores every chunk against a query; built in memory from the chunk store at open."""
+
+    def __init__(self, token_lists: list[list[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        import bm25s
+
+        self._size = len(token_lists)
+        self._bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
+        vocabulary: dict[str, int] = {}
+        ids = [[vocabulary.setdefault(token, len(vocabulary)) for token in tokens] for tokens in token_lists]
+        self._vocabulary = vocabulary
+        self._bm25.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocabulary), show_progress=False)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of each chunk (zeros when no query term is in the vocabulary)."""
+        known = [token for token in search_tokens(query) if token in self._vocabulary]
+        if not known or self._size == 0:
+            return np.zeros(self._size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(known), dtype=np.float32)

@@ -1,0 +1,101 @@
+"""Language-aware text handling: Arabic normalisation, search tokens, language and sentences.
+
+Normalisation folds spelling variants for *matching* only; the original text is what we store,
+show and quote. Bump NORMALISER_VERSION whenever `normalise` or `search_tokens` change, so old
+indexes are rebuilt instead of silently mismatching.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+NORMALISER_VERSION = "2"
+
+_HARAKAT = re.compile("[\u064b-\u065f\u0670\u0640]")  # diacritics and tatweel
+_ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")
+_ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3]")
+_LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
+_WORD = re.compile(r"\w+")
+
+# Function words that carry no topic; BM25's IDF mostly handles the rest.
+_STOPWORDS = frozenset(
+    """في من على الى الي عن ان او ثم هذا هذه ذلك تلك التي الذي الذين هو هي هم كان كانت قد لقد
+    مع عند بين حتى اذا ما ماذا لماذا كيف متى اين هل كم اي ايه لا لم لن و ف ب ل ك ال
+    the a an of in on at to and or is are was were be by for with from as that this what which who
+    whom when where why how did do does has have had it its""".split()
+)
+
+
+def normalise(text: str) -> str:
+    """Fold Arabic spelling variants, digits and presentation forms; lower-case Latin."""
+    if _PRESENTATION_FORMS.search(text):
+        text = unicodedata.normalize("NFKC", text)
+    text = _HARAKAT.sub("", text)
+    return text.translate(_ALEF).translate(_DIGITS).lower()
+
+
+@lru_cache(maxsize=2)
+def _stemmer(language: str):
+    import Stemmer  # PyStemmer: Snowball stemmers compiled in C
+
+    return Stemmer.Stemmer(language)
+
+
+def search_tokens(text: str) -> list[str]:
+    """Normalised, light-stemmed tokens for the lexical index (Snowball Arabic / English)."""
+    words = [w for w in _WORD.findall(normalise(text)) if w not in _STOPWORDS]
+    arabic = [w for w in words if _ARABIC_LETTER.match(w)]
+    stems = dict(zip(arabic, _stemmer("arabic").stemWords(arabic)))
+    latin = [w for w in words if w not in stems]
+    stems.update(zip(latin, _stemmer("english").stemWords(latin)))
+    return [stems[w] for w in words if stems[w]]
+
+
+def detect_language(text: str) -> str:
+    """'ar' when Arabic letters dominate, else 'en' (the corpus languages we serve)."""
+    sample = text[:5000]
+    arabic = len(_ARABIC_LETTER.findall(sample))
+    latin = len(_LATIN_LETTER.findall(sample))
+    if arabic == 0 and latin == 0:
+        return "unknown"
+    return "ar" if arabic >= latin else "en"
+
+
+# A sentence ends at . ! ? ؟ ؛ (not inside numbers like 3.5) or at a line break.
+_SENTENCE_END = re.compile(r"(?:(?<!\d)[.!?](?!\d)|[؟؛!?…]|\n)+[\"'»”)\]]*\s*")
+_CLAUSE_END = re.compile(r"[،,;:]\s*")
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Character spans of sentences in text[start:end], whitespace trimmed."""
+    end = len(text) if end is None else end
+    spans, cursor = [], start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        spans.append((cursor, match.end()))
+        cursor = match.end()
+    if cursor < end:
+        spans.append((cursor, end))
+    return [span for span in (_trim(text, s, e) for s, e in spans) if span[1] > span[0]]
+
+
+def clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Finer spans split at commas (Arabic ، too), for sentences too long for one chunk."""
+    spans, cursor = [], start
+    for match in _CLAUSE_END.finditer(text, start, end):
+        spans.append((cursor, match.end()))
+        cursor = match.end()
+    if cursor < end:
+        spans.append((cursor, end))
+    return [span for span in (_trim(text, s, e) for s, e in spans) if span[1] > span[0]]
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
