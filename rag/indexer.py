@@ -17,7 +17,7 @@ from embeddings import Embedder
 from rag.chunking import SentenceChunker
 from rag.errors import CorpusError, IndexCorruptError, IndexMissingError
 from rag.store import FORMAT_VERSION, IndexData, IndexStore
-from rag.text import NORMALISER_VERSION, search_tokens, sentence_spans
+from rag.text import NORMALISER_VERSION, lexical_terms, sentence_spans
 from rag.types import Chunk, Document
 from rag.vectors import build_vector_index, reconstruct_all
 
@@ -167,7 +167,7 @@ def embedding_text(chunk: Chunk) -> str:
 
 
 def lexical_tokens(chunk: Chunk) -> list[str]:
-    return search_tokens(f"{chunk.title}\n{chunk.text}")
+    return lexical_terms(f"{chunk.title}\n{chunk.text}")
 
 
 def _renumber(chunk: Chunk, chunk_id: int) -> Chunk:

@@ -1,10 +1,10 @@
-"""Arabic-aware BM25: bm25s scoring over normalised, Snowball-stemmed tokens (rag.text)."""
+"""Arabic-aware BM25: bm25s scoring over n-grams of normalised, Snowball-stemmed tokens (rag.text)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from rag.text import search_tokens
+from rag.text import lexical_terms
 
 
 class LexicalIndex:
@@ -22,7 +22,7 @@ class LexicalIndex:
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of each chunk (zeros when no query term is in the vocabulary)."""
-        known = [token for token in search_tokens(query) if token in self._vocabulary]
+        known = [token for token in lexical_terms(query) if token in self._vocabulary]
         if not known or self._size == 0:
             return np.zeros(self._size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)

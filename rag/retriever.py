@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 2_000
 CANDIDATES = 100
 SENTENCE_WEIGHT = 0.5   # share of the dense score that comes from the best sentence
-LEXICAL_WEIGHT = 1.0    # weight of a fully confident lexical match against the dense score
+LEXICAL_WEIGHT = 2.0    # weight of a fully confident lexical match against the dense score
 
 
 class Retriever:
