@@ -174,3 +174,13 @@ def _renumber(chunk: Chunk, chunk_id: int) -> Chunk:
     from dataclasses import replace
 
     return replace(chunk, chunk_id=chunk_id)
+
+
+def index_corpus(corpus_paths: list[Path], index_dir: Path, embedding_model: str, max_tokens: int = 160,
+                 overlap_tokens: int = 32, progress_bar: bool = False):
+    """Load the corpus and bring the index up to date: what `isnad index` does."""
+    from rag.loaders import CorpusLoader
+
+    loaded = CorpusLoader().run(list(corpus_paths))
+    indexer = Indexer(index_dir, Embedder(embedding_model), max_tokens, overlap_tokens, progress_bar=progress_bar)
+    return loaded, indexer.run(loaded.documents)

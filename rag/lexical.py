@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
 from rag.text import lexical_terms
@@ -12,6 +14,8 @@ class LexicalIndex:
 
     def __init__(self, token_lists: list[list[str]], k1: float = 1.2, b: float = 0.75) -> None:
         import bm25s
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
 
         self._size = len(token_lists)
         self._bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-NORMALISER_VERSION = "3"
+NORMALISER_VERSION = "4"
 
 _HARAKAT = re.compile("[\u064b-\u065f\u0670\u0640]")  # diacritics and tatweel
 _ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
@@ -45,9 +45,20 @@ def _stemmer(language: str):
     return Stemmer.Stemmer(language)
 
 
+# Larkey's light10 prefixes; Snowball leaves "وال" and friends on, so "والمدنيين" != "المدنيين".
+_ARTICLE_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
+
+
+def _strip_article(word: str) -> str:
+    for prefix in _ARTICLE_PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 2:
+            return word[len(prefix):]
+    return word
+
+
 def search_tokens(text: str) -> list[str]:
-    """Normalised, light-stemmed tokens for the lexical index (Snowball Arabic / English)."""
-    words = [w for w in _WORD.findall(normalise(text)) if w not in _STOPWORDS]
+    """Normalised, light-stemmed tokens for the lexical index (light10 prefixes, then Snowball)."""
+    words = [_strip_article(w) for w in _WORD.findall(normalise(text)) if w not in _STOPWORDS]
     arabic = [w for w in words if _ARABIC_LETTER.match(w)]
     stems = dict(zip(arabic, _stemmer("arabic").stemWords(arabic)))
     latin = [w for w in words if w not in stems]

@@ -1,0 +1,93 @@
+"""The `isnad` command: a thin layer over the Python API (rag.Retriever, rag.indexer)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from pathlib import Path
+
+import click
+
+from rag.config import Settings
+from rag.errors import IsnadError
+
+
+def _settings(**overrides) -> Settings:
+    return Settings.from_env(**overrides)
+
+
+class _FriendlyGroup(click.Group):
+    """Turns library errors into one-line messages instead of tracebacks."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except IsnadError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=_FriendlyGroup)
+@click.option("-v", "--verbose", is_flag=True, help="Show progress logs.")
+def main(verbose: bool) -> None:
+    """isnad: ask questions about Arabic and English news, with cited sources."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+
+@main.command("index")
+@click.option("--corpus", "corpus_paths", multiple=True, type=click.Path(path_type=Path),
+              help="Folder or file to index (repeatable). Default: corpus/")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder. Default: .isnad/index")
+@click.option("--model", help="Embedding model: use-multilingual (offline default) or a sentence-transformers name.")
+def index_command(corpus_paths: tuple[Path, ...], index_dir: Path | None, model: str | None) -> None:
+    """Index the corpus; re-runs embed only new or changed documents."""
+    from rag.indexer import index_corpus
+
+    settings = _settings(index_dir=index_dir, embedding_model=model, corpus_paths=tuple(corpus_paths) or None)
+    loaded, report = index_corpus(list(settings.corpus_paths), settings.index_dir, settings.embedding_model,
+                                  settings.chunk_tokens, settings.chunk_overlap_tokens, progress_bar=True)
+    for line in loaded.warnings + loaded.duplicates:
+        click.echo(f"warning: {line}", err=True)
+    if report.rebuilt_because:
+        click.echo(f"rebuilt from scratch: {report.rebuilt_because}", err=True)
+    click.echo(f"indexed {len(loaded.documents)} documents into {settings.index_dir} "
+               f"({len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
+               f"{len(report.unchanged)} unchanged; {report.embedded_chunks} of {report.chunks} chunks embedded; "
+               f"{report.faiss_type}; {report.seconds:.1f}s)")
+
+
+@main.command("search")
+@click.argument("query")
+@click.option("--k", "k", default=5, show_default=True, help="How many passages to return.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder. Default: .isnad/index")
+@click.option("--model", help="Embedding model the index was built with (checked).")
+@click.option("--source", multiple=True, help="Only passages from this source (repeatable).")
+@click.option("--language", multiple=True, help="Only passages in this language: ar, en (repeatable).")
+@click.option("--date-from", help="Only passages dated on or after YYYY-MM-DD.")
+@click.option("--date-to", help="Only passages dated on or before YYYY-MM-DD.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def search_command(query: str, k: int, index_dir: Path | None, model: str | None, source: tuple[str, ...],
+                   language: tuple[str, ...], date_from: str | None, date_to: str | None, as_json: bool) -> None:
+    """Find the passages most relevant to QUERY (Arabic or English)."""
+    from rag.retriever import Retriever
+
+    settings = _settings(index_dir=index_dir)
+    retriever = Retriever.open(settings.index_dir, model=model, max_query_chars=settings.max_query_chars)
+    filters = {"source": list(source), "language": list(language), "date_from": date_from, "date_to": date_to}
+    passages = retriever.search(query, k=k, filters=filters)
+    if as_json:
+        click.echo(json.dumps([passage.to_dict() for passage in passages], ensure_ascii=False, indent=2))
+        return
+    if not passages:
+        click.echo("no passages match")
+    for rank, passage in enumerate(passages, start=1):
+        click.echo(f"[{rank}] {passage.title}  ({passage.doc_id}, score {passage.score:.3f})")
+        click.echo(f"    {_snippet(passage.text)}")
+
+
+def _snippet(text: str, limit: int = 240) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + " …"
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""Shared fixtures: the real embedding model (loaded once) and a real index of corpus/."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from embeddings import Embedder
+from rag.indexer import Indexer
+from rag.loaders import CorpusLoader
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+SHARED_DATA = REPO.parent / "shared" / "data"
+FAKES_CSV = SHARED_DATA / "fa-kes" / "fakes.csv"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    model = Embedder()
+    model.warm_up()
+    return model
+
+
+@pytest.fixture(scope="session")
+def seed_documents():
+    return CorpusLoader().run([CORPUS]).documents
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory, embedder, seed_documents) -> Path:
+    index_dir = tmp_path_factory.mktemp("seed") / "index"
+    Indexer(index_dir, embedder).run(seed_documents)
+    return index_dir
+
+
+@pytest.fixture
+def seed_index_copy(seed_index, tmp_path) -> Path:
+    """A private copy for tests that change or damage the index."""
+    target = tmp_path / "index"
+    shutil.copytree(seed_index, target)
+    return target
+
+
+@pytest.fixture
+def corpus_copy(tmp_path) -> Path:
+    target = tmp_path / "corpus"
+    shutil.copytree(CORPUS, target)
+    return target

@@ -1,0 +1,105 @@
+"""Incremental updates, atomic writes, and the old index surviving a killed build."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from rag import Retriever
+from rag.errors import CorpusError
+from rag.indexer import Indexer
+from rag.loaders import CorpusLoader
+from rag.store import IndexStore
+from rag.vectors import reconstruct_all
+from tests.conftest import FAKES_CSV, REPO
+
+
+def index(corpus, index_dir, embedder):
+    return Indexer(index_dir, embedder).run(CorpusLoader().run([corpus]).documents)
+
+
+def test_only_changed_and_new_files_are_embedded(corpus_copy, tmp_path, embedder):
+    index_dir = tmp_path / "index"
+    first = index(corpus_copy, index_dir, embedder)
+    assert len(first.added) == 5 and first.embedded_chunks == first.chunks
+    before = IndexStore(index_dir).read()
+
+    changed = corpus_copy / "004_e713a1ed33e76c5f.txt"
+    changed.write_text(changed.read_text("utf-8") + "\nوأعلن المجلس المحلي عن 12 قتيلا جديدا.", "utf-8")
+    (corpus_copy / "002_239a53276f838fa4.txt").unlink()
+    (corpus_copy / "new.md").write_text("قصف على إدلب\nقصفت الطائرات مدينة إدلب فجر اليوم.", "utf-8")
+    second = index(corpus_copy, index_dir, embedder)
+
+    assert second.updated == ["004_e713a1ed33e76c5f.txt"]
+    assert second.added == ["new.md"]
+    assert second.removed == ["002_239a53276f838fa4.txt"]
+    assert sorted(second.unchanged) == ["000_ae54cc0608da1c8c.txt", "001_0b8ef82dd97cd181.txt",
+                                        "003_b8689e71eb8b336f.txt"]
+    after = IndexStore(index_dir).read()
+    new_chunks = [c for c in after.chunks if c.doc_id in ("004_e713a1ed33e76c5f.txt", "new.md")]
+    assert second.embedded_chunks == len(new_chunks)
+    # unchanged documents keep exactly their old vectors
+    old_vectors = reconstruct_all(before.chunk_vectors)
+    new_vectors = reconstruct_all(after.chunk_vectors)
+    old_by_span = {(c.doc_id, c.start): old_vectors[c.chunk_id] for c in before.chunks}
+    for chunk in after.chunks:
+        if chunk.doc_id == "000_ae54cc0608da1c8c.txt":
+            assert np.array_equal(new_vectors[chunk.chunk_id], old_by_span[(chunk.doc_id, chunk.start)])
+    assert "002_239a53276f838fa4.txt" not in after.documents
+    assert Retriever.open(index_dir, embedder=embedder).search("وأعلن المجلس المحلي عن 12 قتيلا جديدا")[0].doc_id \
+        == "004_e713a1ed33e76c5f.txt"
+
+
+def test_manifest_records_model_hashes_and_faiss_type(seed_index):
+    manifest = IndexStore(seed_index).read().manifest
+    assert manifest["embedding_model"] == "use-multilingual" and manifest["dimension"] == 512
+    assert manifest["faiss"]["chunks"] == "IndexFlatIP"
+    assert len(manifest["documents"]["000_ae54cc0608da1c8c.txt"]["content_hash"]) == 64
+    assert manifest["normaliser_version"]
+
+
+def test_no_pickle_in_the_index(seed_index):
+    for path in seed_index.rglob("*"):
+        if path.is_file():
+            assert b"\x80\x04\x95" not in path.read_bytes()[:64], f"{path} looks like a pickle"
+
+
+def test_empty_corpus_keeps_the_old_index(seed_index_copy, tmp_path, embedder):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CorpusError, match="left as it was"):
+        index(tmp_path / "empty", seed_index_copy, embedder)
+    assert len(IndexStore(seed_index_copy).read().documents) == 5
+
+
+def test_crash_while_writing_keeps_the_old_index(seed_index_copy, corpus_copy, embedder, monkeypatch):
+    import faiss
+
+    def crash(*args):
+        raise OSError("disk full")
+
+    (corpus_copy / "extra.txt").write_text("خبر\nنص جديد عن حلب.", "utf-8")
+    monkeypatch.setattr(faiss, "write_index", crash)
+    with pytest.raises(OSError):
+        index(corpus_copy, seed_index_copy, embedder)
+    monkeypatch.undo()
+    data = IndexStore(seed_index_copy).read()
+    assert "extra.txt" not in data.documents and len(data.documents) == 5
+
+
+@pytest.mark.slow
+def test_killed_build_leaves_the_previous_index_usable(seed_index_copy):
+    before = (seed_index_copy / "CURRENT").read_text()
+    build = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "index", "--corpus", str(FAKES_CSV), "--index", str(seed_index_copy)],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(12)  # long enough to be embedding FA-KES, far too short to finish
+    assert build.poll() is None, "the build finished before it could be killed"
+    os.killpg(build.pid, signal.SIGKILL)
+    build.wait()
+    assert (seed_index_copy / "CURRENT").read_text() == before
+    retriever = Retriever.open(seed_index_copy)
+    assert retriever.search("مع من التقى رئيس الائتلاف في بروكسل؟")[0].doc_id == "003_b8689e71eb8b336f.txt"

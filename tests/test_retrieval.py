@@ -1,0 +1,112 @@
+"""The real model and the real index: every seed article must be found first in both languages."""
+
+import pytest
+
+from rag import Retriever
+from rag.errors import IndexCorruptError, IndexMissingError, ModelMismatchError, QueryError
+from rag.indexer import Indexer
+from rag.loaders import CorpusLoader
+from tests.conftest import CORPUS, FAKES_CSV
+
+QUESTIONS = {
+    "000_ae54cc0608da1c8c.txt": ["ماذا طلب المرصد السوري من ديمستورا؟",
+                                 "Why does the Syrian Observatory want foreign pro-regime fighters removed from Aleppo?"],
+    "001_0b8ef82dd97cd181.txt": ["كم طفلاً أحرقت قوات النظام في حيي الفردوس والكلاسة؟",
+                                 "How many children were burned alive in Aleppo according to a witness?"],
+    "002_239a53276f838fa4.txt": ["ماذا طلب رئيس المجلس المحلي لحلب في مؤتمره الصحفي مع وزير الخارجية الفرنسي؟",
+                                 "What did the head of the Aleppo local council ask for at the press conference "
+                                 "with the French foreign minister?"],
+    "003_b8689e71eb8b336f.txt": ["مع من التقى رئيس الائتلاف في بروكسل؟",
+                                 "What did the coalition president discuss in Brussels about Idlib?"],
+    "004_e713a1ed33e76c5f.txt": ["كم مدنياً قتل في حي الحميدية في دير الزور؟",
+                                 "Which town in the eastern countryside of Deir ez-Zor was bombed at dawn?"],
+}
+
+
+@pytest.fixture(scope="module")
+def retriever(seed_index, embedder):
+    return Retriever.open(seed_index, embedder=embedder)
+
+
+@pytest.mark.parametrize("doc_id,question", [(d, q) for d, qs in QUESTIONS.items() for q in qs])
+def test_each_seed_article_is_found_first(retriever, doc_id, question):
+    passages = retriever.search(question, k=5)
+    assert passages[0].doc_id == doc_id
+
+
+def test_passages_carry_offsets_into_the_document(retriever):
+    passage = retriever.search("100 ألف مدني محاصرون في شرقي حلب", k=1)[0]
+    document = retriever.data.documents[passage.doc_id]
+    assert document.text[passage.start:passage.end] == passage.text
+    assert passage.title and passage.metadata is not None and passage.score > 0
+
+
+def test_k_larger_than_the_index_returns_every_chunk_once(retriever):
+    passages = retriever.search("حلب", k=10_000)
+    assert len(passages) == len(retriever.data.chunks)
+    assert len({p.chunk_id for p in passages}) == len(passages)
+
+
+@pytest.mark.parametrize("query,message", [("", "empty"), ("   \n", "empty"), ("x" * 100_000, "limit")])
+def test_bad_queries_get_clear_errors(retriever, query, message):
+    with pytest.raises(QueryError, match=message):
+        retriever.search(query)
+
+
+def test_as_langchain_returns_documents_with_metadata(retriever):
+    documents = retriever.as_langchain(k=2).invoke("مع من التقى رئيس الائتلاف في بروكسل؟")
+    assert len(documents) == 2
+    assert documents[0].metadata["doc_id"] == "003_b8689e71eb8b336f.txt"
+    assert {"title", "score", "start", "end"} <= set(documents[0].metadata)
+
+
+def test_missing_index(tmp_path):
+    with pytest.raises(IndexMissingError, match="isnad index"):
+        Retriever.open(tmp_path / "none")
+
+
+def test_corrupted_index(seed_index_copy):
+    generation = (seed_index_copy / "CURRENT").read_text().strip()
+    (seed_index_copy / generation / "chunks.faiss").write_bytes(b"garbage")
+    with pytest.raises(IndexCorruptError, match="damaged"):
+        Retriever.open(seed_index_copy)
+
+
+def test_index_built_with_another_model(seed_index):
+    with pytest.raises(ModelMismatchError, match="use-multilingual"):
+        Retriever.open(seed_index, model="intfloat/multilingual-e5-base")
+
+
+@pytest.fixture(scope="module")
+def mixed_retriever(tmp_path_factory, embedder):
+    documents = CorpusLoader().run([CORPUS, FAKES_CSV]).documents[:205]  # 5 seed + 200 FA-KES rows
+    index_dir = tmp_path_factory.mktemp("mixed") / "index"
+    Indexer(index_dir, embedder).run(documents)
+    return Retriever.open(index_dir, embedder=embedder)
+
+
+def test_filters_apply_before_top_k(mixed_retriever):
+    chunks = mixed_retriever.data.chunks
+    sources = sorted({c.metadata.get("source") for c in chunks} - {None})
+    assert len(sources) > 3, "the FA-KES sample should hold several outlets"
+    rarest = min(sources, key=lambda s: sum(c.metadata.get("source") == s for c in chunks))
+    expected = [c for c in chunks if c.metadata.get("source") == rarest]
+    passages = mixed_retriever.search("Aleppo", k=len(chunks), filters={"source": rarest})
+    assert len(passages) == len(expected)  # every match, not the survivors of an unfiltered top-k
+    assert all(p.metadata["source"] == rarest for p in passages)
+    few = mixed_retriever.search("مجزرة في دير الزور", k=3, filters={"source": rarest})
+    assert len(few) == min(3, len(expected))
+
+
+def test_language_and_date_filters(mixed_retriever):
+    arabic = mixed_retriever.search("Aleppo siege", k=5, filters={"language": "ar"})
+    assert arabic and all(p.language == "ar" for p in arabic)
+    dated = mixed_retriever.search("chemical attack", k=20, filters={"date_from": "2017-01-01", "date_to": "2017-12-31"})
+    assert dated and all("2017-01-01" <= p.metadata["date"] <= "2017-12-31" for p in dated)
+
+
+def test_english_question_finds_english_and_arabic_news(mixed_retriever):
+    passages = mixed_retriever.search("civilians trapped in eastern Aleppo", k=5)
+    assert all(p.dense_score > 0 for p in passages)
+    arabic_first = mixed_retriever.search("civilians trapped in eastern Aleppo", k=3, filters={"language": "ar"})
+    assert arabic_first[0].doc_id.endswith(".txt")
