@@ -86,6 +86,41 @@ def search_command(query: str, k: int, index_dir: Path | None, model: str | None
         click.echo(f"    {_snippet(passage.text)}")
 
 
+@main.command("ask")
+@click.argument("question")
+@click.option("--llm", help="Answer backend: local (default), extractive, openai[:MODEL], ollama:MODEL.")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder. Default: .isnad/index")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
+def ask_command(question: str, llm: str | None, index_dir: Path | None, as_json: bool) -> None:
+    """Answer QUESTION from the corpus, citing numbered sources."""
+    from rag.assistant import Assistant
+    from rag.answer import Answer
+
+    settings = _settings(index_dir=index_dir, llm=llm)
+    assistant = Assistant.open(settings.index_dir, settings=settings)
+    answer = None
+    for piece in assistant.stream(question):
+        if isinstance(piece, Answer):
+            answer = piece
+        elif not as_json:
+            click.echo(piece, nl=False, err=True)  # live draft on stderr; the checked answer follows
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo("\n" if answer.mode.startswith("llm") else "", err=True, nl=False)
+    click.echo(answer.text)
+    for source in answer.citations:
+        click.echo(f"[{source.n}] {source.title} ({source.doc_id})\n    «{source.quote}»")
+
+
+@main.command("setup")
+def setup_command() -> None:
+    """Install the offline language model (llama.cpp build + verified GGUF)."""
+    from rag.llm.local_model import install_local_model
+
+    install_local_model(_settings().home, log=click.echo)
+
+
 def _snippet(text: str, limit: int = 240) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + " …"

@@ -1,7 +1,9 @@
 """Every setting in one place, with its default; environment variables override a few paths.
 
 `ISNAD_INDEX` moves the default index folder, `ISNAD_HOME` the data folder that holds the local
-language model, `ISNAD_EMBEDDING_MODEL` picks the embedding model. Nothing else reads os.environ.
+language model, `ISNAD_EMBEDDING_MODEL` picks the embedding model, `ISNAD_LLM` the answer backend,
+`ISNAD_OPENAI_BASE_URL` / `ISNAD_OPENAI_MODEL` (key: `OPENAI_API_KEY`, read by the client) an
+OpenAI-compatible endpoint, `OLLAMA_HOST` Ollama. Nothing else reads os.environ.
 """
 
 from __future__ import annotations
@@ -29,6 +31,15 @@ class Settings:
     max_file_bytes: int = 50 * 1024 * 1024
     near_duplicate_threshold: float = 0.9
     default_k: int = 5
+    # Answering: the local model by default; "extractive" needs no model at all.
+    llm: str = "local"
+    llm_context_tokens: int = 2048
+    # Passages given to the model, in its own tokens: small keeps the first token fast on 2 cores.
+    llm_passage_budget: int = 450
+    llm_max_answer_tokens: int = 220
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    ollama_base_url: str | None = None
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -42,5 +53,13 @@ class Settings:
             from_env["home"] = Path(env["ISNAD_HOME"])
         if env.get("ISNAD_EMBEDDING_MODEL"):
             from_env["embedding_model"] = env["ISNAD_EMBEDDING_MODEL"]
+        if env.get("ISNAD_LLM"):
+            from_env["llm"] = env["ISNAD_LLM"]
+        if env.get("ISNAD_OPENAI_BASE_URL"):
+            from_env["openai_base_url"] = env["ISNAD_OPENAI_BASE_URL"]
+        if env.get("ISNAD_OPENAI_MODEL"):
+            from_env["openai_model"] = env["ISNAD_OPENAI_MODEL"]
+        if env.get("OLLAMA_HOST"):
+            from_env["ollama_base_url"] = env["OLLAMA_HOST"]
         given = {key: value for key, value in overrides.items() if value is not None}
         return replace(base, **{**from_env, **given})

@@ -1,0 +1,169 @@
+"""The answer chain: question (+ history) -> standalone question -> passages -> cited answer.
+
+    >>> assistant = Assistant.open(".isnad/index", llm="local")
+    >>> answer = assistant.ask("كم عدد المدنيين المحاصرين في شرق حلب؟")
+    >>> answer.text, [c.doc_id for c in answer.citations]
+    >>> for piece in assistant.stream("And how many children?", history=[...]):
+    ...     print(piece if isinstance(piece, str) else piece.citations)
+
+Small models invent, so the chain refuses before calling the model when retrieval finds nothing
+relevant, checks every sentence of the model's answer against the passage it cites, repairs or
+drops what fails, and falls back to an extractive answer quoted from the sources.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+from rag.answer import Answer, AnswerSentence
+from rag.config import Settings
+from rag.errors import QueryError
+from rag.grounding import GroundingChecker, citation, parse_claims, question_coverage
+from rag.llm.backends import ChatBackend, load_backend
+from rag.prompts import (ABSTAIN, ANSWER_PROMPT, CONDENSE_PROMPT, LANGUAGE_NAMES, NOT_FOUND,
+                         QUOTING_OTHER_LANGUAGE, REFUSE_META, format_passages)
+from rag.retriever import Retriever
+from rag.text import detect_language
+from rag.types import Passage
+
+History = list[dict[str, str]]  # [{"role": "user"|"assistant", "content": ...}]
+
+# Retrieval is relevant when the best passage is semantically close or shares most question words.
+MIN_DENSE = 0.25  # USE: unrelated text scores < 0.13, cross-language matches from ~0.25
+MIN_COVERAGE = 0.6
+PASSAGES = 3
+MIN_SENTENCE_SCORE = 0.4  # similarity + question-word coverage of an extracted sentence
+_META_QUESTION = re.compile(
+    r"system prompt|your (instructions|prompt|rules)|ignore (all |the )?(previous|above)|"
+    r"تعليمات(ك| النظام)|موجه النظام|تجاهل (كل )?التعليمات", re.IGNORECASE)
+
+
+class Assistant:
+    def __init__(self, retriever: Retriever, backend: ChatBackend, settings: Settings | None = None) -> None:
+        self.retriever = retriever
+        self.backend = backend
+        self.settings = settings or Settings()
+        self.checker = GroundingChecker(retriever.embedder)
+
+    @classmethod
+    def open(cls, index_dir: str | Path | None = None, llm: str | None = None,
+             settings: Settings | None = None) -> "Assistant":
+        settings = settings or Settings.from_env()
+        retriever = Retriever.open(index_dir or settings.index_dir, max_query_chars=settings.max_query_chars)
+        return cls(retriever, load_backend(llm or settings.llm, settings), settings)
+
+    def ask(self, question: str, history: History | None = None, filters: dict[str, Any] | None = None) -> Answer:
+        return [piece for piece in self.stream(question, history, filters) if isinstance(piece, Answer)][-1]
+
+    def stream(self, question: str, history: History | None = None,
+               filters: dict[str, Any] | None = None) -> Iterator[str | Answer]:
+        """Yields answer text as it is generated, then the checked `Answer` (whose text is final)."""
+        started = time.perf_counter()
+        if not isinstance(question, str) or not question.strip():
+            raise QueryError("the question is empty")
+        language = _answer_language(question)
+        if _META_QUESTION.search(question):
+            yield self._abstain(REFUSE_META[language], language, question, started)
+            return
+        standalone = self._standalone(question.strip(), history or [])
+        passages = self.retriever.search(standalone, k=PASSAGES, filters=filters)
+        retrieved = time.perf_counter()
+        if not self._relevant(standalone, passages):
+            yield self._abstain(ABSTAIN[language], language, standalone, started)
+            return
+        if self.backend.model is None:
+            answer = self._extractive(standalone, passages, language, "extractive")
+        else:
+            answer = yield from self._generate(standalone, self._fit(passages), language, started)
+        answer.question = standalone
+        answer.timings = {"retrieval": retrieved - started, **answer.timings, "total": time.perf_counter() - started}
+        yield answer
+
+    def _standalone(self, question: str, history: History) -> str:
+        previous = [turn["content"] for turn in history if turn.get("role") == "user"]
+        if not previous:
+            return question
+        if self.backend.model is None:  # no model to rewrite with: search with the last question's context
+            return f"{previous[-1]} {question}"
+        transcript = "\n".join(f"{turn['role']}: {turn['content']}" for turn in history[-6:])
+        rewritten = (CONDENSE_PROMPT | self.backend.model).invoke({"history": transcript, "question": question})
+        text = str(rewritten.content).strip().splitlines()[0] if str(rewritten.content).strip() else ""
+        return text or question
+
+    def _relevant(self, question: str, passages: list[Passage]) -> bool:
+        if not passages:
+            return False
+        best = passages[0]
+        return best.dense_score >= MIN_DENSE or question_coverage(question, best.title + " " + best.text) >= MIN_COVERAGE
+
+    def _fit(self, passages: list[Passage]) -> list[Passage]:
+        """As many passages as the token budget holds (always the best one)."""
+        fitted, used = [], 0
+        for passage in passages:
+            cost = self.backend.count_tokens(passage.text)
+            if fitted and used + cost > self.settings.llm_passage_budget:
+                break
+            fitted.append(passage)
+            used += cost
+        return fitted
+
+    def _generate(self, question: str, passages: list[Passage], language: str, started: float):
+        prompt = ANSWER_PROMPT.invoke({"passages": format_passages(passages), "question": question,
+                                       "language_name": LANGUAGE_NAMES[language]})
+        raw, first_token = "", None
+        for chunk in self.backend.model.stream(prompt):
+            piece = str(chunk.content)
+            if first_token is None and piece:
+                first_token = time.perf_counter() - started
+            raw += piece
+            if not NOT_FOUND.startswith(raw.strip()[: len(NOT_FOUND)]):
+                yield piece
+        generated = time.perf_counter() - started
+        answer = self._checked(raw, question, passages, language)
+        answer.timings = {"first_token": first_token or generated, "generation": generated}
+        return answer
+
+    def _checked(self, raw: str, question: str, passages: list[Passage], language: str) -> Answer:
+        if NOT_FOUND in raw or not raw.strip():
+            return self._abstain(ABSTAIN[language], language, question, 0.0)
+        claims = parse_claims(raw)
+        kept = self.checker.check(claims, passages)
+        if not kept or len(kept) * 2 < len(claims):
+            return self._extractive(question, passages, language, "extractive-fallback")
+        repaired = len(kept) != len(claims) or any(
+            sentence.citations != sorted(set(claim.cited)) for (sentence, _), claim in zip(kept, claims))
+        return self._compose([(s, spans) for s, spans in kept], passages, language, "llm-repaired" if repaired else "llm")
+
+    def _extractive(self, question: str, passages: list[Passage], language: str, mode: str) -> Answer:
+        picks = [p for p in self.checker.best_sentences(question, passages) if p[2] >= MIN_SENTENCE_SCORE]
+        if not picks:
+            return self._abstain(ABSTAIN[language], language, question, 0.0)
+        kept = [(AnswerSentence(passages[n - 1].text[s:e], [n], 1.0), {n: (s, e)}) for n, (s, e), _ in picks]
+        answer = self._compose(kept, passages, language, mode)
+        if passages[picks[0][0] - 1].language != language:
+            answer.text = f"{QUOTING_OTHER_LANGUAGE[language]}\n{answer.text}"
+        return answer
+
+    def _compose(self, kept, passages: list[Passage], language: str, mode: str) -> Answer:
+        used = sorted({n for sentence, _ in kept for n in sentence.citations})
+        renumber = {old: new for new, old in enumerate(used, 1)}  # cite [1], [2]... in order of use
+        citations = [citation(renumber[n], passages[n - 1], _first_span(kept, n)) for n in used]
+        sentences = [AnswerSentence(s.text, [renumber[n] for n in s.citations], s.support) for s, _ in kept]
+        text = " ".join(s.text + "".join(f" [{n}]" for n in s.citations) for s in sentences)
+        return Answer(text, citations, False, language, mode, {}, sentences)
+
+    def _abstain(self, message: str, language: str, question: str, started: float) -> Answer:
+        timings = {"total": time.perf_counter() - started} if started else {}
+        return Answer(message, [], True, language, "abstained", timings, [], question)
+
+
+def _answer_language(question: str) -> str:
+    language = detect_language(question)
+    return language if language in LANGUAGE_NAMES else "en"
+
+
+def _first_span(kept, n: int) -> tuple[int, int]:
+    return next(spans[n] for _, spans in kept if n in spans)
