@@ -34,6 +34,7 @@ History = list[dict[str, str]]  # [{"role": "user"|"assistant", "content": ...}]
 # Retrieval is relevant when the best passage is semantically close or shares most question words.
 MIN_DENSE = 0.25  # USE: unrelated text scores < 0.13, cross-language matches from ~0.25
 MIN_COVERAGE = 0.6
+MIN_DENSE_WITH_WORDS = 0.15  # shared words alone ("capital", "France") are weak evidence
 PASSAGES = 3
 MIN_SENTENCE_SCORE = 0.4  # similarity + question-word coverage of an extracted sentence
 _META_QUESTION = re.compile(
@@ -97,7 +98,10 @@ class Assistant:
         if not passages:
             return False
         best = passages[0]
-        return best.dense_score >= MIN_DENSE or question_coverage(question, best.title + " " + best.text) >= MIN_COVERAGE
+        if best.dense_score >= MIN_DENSE:
+            return True
+        words = question_coverage(question, best.title + " " + best.text)
+        return words >= MIN_COVERAGE and best.dense_score >= MIN_DENSE_WITH_WORDS
 
     def _fit(self, passages: list[Passage]) -> list[Passage]:
         """As many passages as the token budget holds (always the best one)."""

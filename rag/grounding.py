@@ -20,6 +20,9 @@ from rag.types import Passage
 SUPPORTED = 0.5
 _MARKER = re.compile(r"\[\s*([0-9٠-٩]+(?:\s*[,،]\s*[0-9٠-٩]+)*)\s*\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+# "How many" questions are answered by sentences with a number in them.
+_QUANTITY = re.compile(r"(^|\s)كم(\s|$)|how (many|much)|number of|عدد|نسبة|percentage|share", re.IGNORECASE)
+NUMBER_BONUS = 0.3
 
 
 @dataclass
@@ -91,7 +94,8 @@ class GroundingChecker:
         vectors = self.embedder.encode_documents(texts)
         similarity = vectors @ self.embedder.encode_queries([question])[0]
         coverage = np.array([_coverage(terms, text) for text in texts])
-        scores = similarity + coverage
+        numbers = np.array([bool(_NUMBER.search(normalise(text))) for text in texts], dtype=float)
+        scores = similarity + coverage + (NUMBER_BONUS * numbers if _QUANTITY.search(question) else 0)
         order = np.argsort(-scores)[:limit]
         return [(candidates[i][0], candidates[i][1], float(scores[i])) for i in order]
 
