@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from rag.text import clause_spans, sentence_spans
+from rag.text import clause_spans, detect_language, sentence_spans
 from rag.types import Chunk, Document
 
 Span = tuple[int, int]
@@ -33,8 +33,11 @@ class SentenceChunker:
         chunks: list[Chunk] = []
         for document in documents:
             for start, end in self.split(document.text):
-                chunks.append(Chunk(len(chunks), document.id, document.title, document.text[start:end],
-                                    start, end, document.language, dict(document.metadata)))
+                text = document.text[start:end]
+                # Per chunk: a mixed-language article has passages the lexical side can match and some it cannot.
+                language = detect_language(text)
+                chunks.append(Chunk(len(chunks), document.id, document.title, text, start, end,
+                                    document.language if language == "unknown" else language, dict(document.metadata)))
         return {"chunks": chunks}
 
     def split(self, text: str) -> list[Span]:

@@ -113,6 +113,26 @@ def ask_command(question: str, llm: str | None, index_dir: Path | None, as_json:
         click.echo(f"[{source.n}] {source.title} ({source.doc_id})\n    «{source.quote}»")
 
 
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (127.0.0.1: this machine only).")
+@click.option("--port", default=7860, show_default=True)
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder. Default: .isnad/index")
+@click.option("--llm", help="Default answer mode: local, extractive, openai[:MODEL].")
+def serve_command(host: str, port: int, index_dir: Path | None, llm: str | None) -> None:
+    """Start the web chat; indexes the corpus first if there is no index yet."""
+    from rag.indexer import index_corpus
+    from rag.store import IndexStore
+    from ui.app import serve
+
+    settings = _settings(index_dir=index_dir, llm=llm)
+    if not IndexStore(settings.index_dir).exists():
+        click.echo(f"no index at {settings.index_dir}: indexing {', '.join(map(str, settings.corpus_paths))}")
+        index_corpus(list(settings.corpus_paths), settings.index_dir, settings.embedding_model,
+                     settings.chunk_tokens, settings.chunk_overlap_tokens)
+    click.echo(f"isnad chat on http://{host}:{port}")
+    serve(settings, host, port)
+
+
 @main.command("setup")
 def setup_command() -> None:
     """Install the offline language model (llama.cpp build + verified GGUF)."""

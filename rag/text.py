@@ -1,7 +1,7 @@
 """Language-aware text handling: Arabic normalisation, search tokens, language and sentences.
 
 Normalisation folds spelling variants for *matching* only; the original text is what we store,
-show and quote. Bump NORMALISER_VERSION whenever `normalise` or `search_tokens` change, so old
+show and quote. Bump NORMALISER_VERSION whenever anything here changes (tokens, language, sentences), so old
 indexes are rebuilt instead of silently mismatching.
 """
 
@@ -11,7 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-NORMALISER_VERSION = "4"
+NORMALISER_VERSION = "5"
 
 _HARAKAT = re.compile("[\u064b-\u065f\u0670\u0640]")  # diacritics and tatweel
 _ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
@@ -20,6 +20,7 @@ _PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")
 _ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3]")
 _LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
 _WORD = re.compile(r"\w+")
+_MARKUP = re.compile(r"<[^>]{0,200}>")
 
 # Function words that carry no topic; BM25's IDF mostly handles the rest.
 _STOPWORDS = frozenset(
@@ -81,7 +82,7 @@ def lexical_terms(text: str, n: int = 4) -> list[str]:
 
 def detect_language(text: str) -> str:
     """'ar' when Arabic letters dominate, else 'en' (the corpus languages we serve)."""
-    sample = text[:5000]
+    sample = _MARKUP.sub(" ", text[:5000])  # tag and attribute names are not the article's language
     arabic = len(_ARABIC_LETTER.findall(sample))
     latin = len(_LATIN_LETTER.findall(sample))
     if arabic == 0 and latin == 0:
