@@ -41,3 +41,31 @@ def read_squad(path: Path) -> tuple[list[SquadPassage], list[SquadQuestion]]:
                 answers = [answer["text"] for answer in qa.get("answers", [])]
                 questions.append(SquadQuestion(str(qa["id"]), question, answers, passage_id, detect_language(question)))
     return list(passages.values()), questions
+
+
+def import_squad(path: Path, corpus_out: Path, set_out: Path) -> tuple[int, int, int]:
+    """Write each passage as `<id>.txt` (title line, then the passage) and each question as a line
+    of a question set. Near-duplicate passages are written once, as the corpus loader would keep
+    them, and their questions point at the copy that is kept. Returns (passages, questions, merged)."""
+    from rag.dedup import Deduplicator
+    from rag.types import Document
+
+    passages, questions = read_squad(path)
+    corpus_out.mkdir(parents=True, exist_ok=True)
+    dedup, kept_as, merged = Deduplicator(), {}, 0
+    for passage in passages:
+        duplicate = dedup.check(Document(passage.id, passage.title, passage.text, detect_language(passage.text)))
+        if duplicate:
+            kept_as[passage.id] = duplicate.split(" of ", 1)[1].split(" ", 1)[0]
+            merged += 1
+            continue
+        title = " ".join(passage.title.replace("_", " ").split()) or passage.id
+        (corpus_out / f"{passage.id}.txt").write_text(f"{title}\n{passage.text}\n", "utf-8")
+    set_out.parent.mkdir(parents=True, exist_ok=True)
+    with set_out.open("w", encoding="utf-8") as out:
+        for q in questions:
+            source = kept_as.get(q.passage_id, q.passage_id)
+            row = {"id": q.id, "question": q.question, "answer": q.answers[0] if q.answers else None,
+                   "sources": [f"{source}.txt"], "language": q.language, "answerable": True}
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return len(passages) - merged, len(questions), merged

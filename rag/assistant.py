@@ -21,7 +21,7 @@ from typing import Any, Iterator
 from rag.answer import Answer, AnswerSentence
 from rag.config import Settings
 from rag.errors import QueryError
-from rag.grounding import GroundingChecker, citation, parse_claims, question_coverage
+from rag.grounding import GroundingChecker, citation, parse_claims, question_coverage, restates
 from rag.llm.backends import ChatBackend, load_backend
 from rag.prompts import (ABSTAIN, ANSWER_PROMPT, CONDENSE_PROMPT, LANGUAGE_NAMES, NOT_FOUND,
                          QUOTING_OTHER_LANGUAGE, REFUSE_META, format_passages)
@@ -32,11 +32,12 @@ from rag.types import Passage
 History = list[dict[str, str]]  # [{"role": "user"|"assistant", "content": ...}]
 
 # Retrieval is relevant when the best passage is semantically close or shares most question words.
-MIN_DENSE = 0.25  # USE: unrelated text scores < 0.13, cross-language matches from ~0.25
+MIN_DENSE = 0.3  # USE: unrelated text scores < 0.13, cross-language answers from ~0.3
 MIN_COVERAGE = 0.6
 MIN_DENSE_WITH_WORDS = 0.15  # shared words alone ("capital", "France") are weak evidence
 PASSAGES = 3
 MIN_SENTENCE_SCORE = 0.4  # similarity + question-word coverage of an extracted sentence
+MIN_SENTENCE_SCORE_ACROSS = 0.3  # across languages only the similarity counts
 _META_QUESTION = re.compile(
     r"system prompt|your (instructions|prompt|rules)|ignore (all |the )?(previous|above)|"
     r"تعليمات(ك| النظام)|موجه النظام|تجاهل (كل )?التعليمات", re.IGNORECASE)
@@ -78,7 +79,7 @@ class Assistant:
         if self.backend.model is None:
             answer = self._extractive(standalone, passages, language, "extractive")
         else:
-            answer = yield from self._generate(standalone, self._fit(passages), language, started)
+            answer = yield from self._generate(standalone, self._fit(standalone, passages), language, started)
         answer.question = standalone
         answer.timings = {"retrieval": retrieved - started, **answer.timings, "total": time.perf_counter() - started}
         yield answer
@@ -95,22 +96,28 @@ class Assistant:
         return text or question
 
     def _relevant(self, question: str, passages: list[Passage]) -> bool:
+        """Same language: most question words must be in the best passage. Across languages
+        words cannot match, so the multilingual similarity must be clear."""
         if not passages:
             return False
         best = passages[0]
-        if best.dense_score >= MIN_DENSE:
-            return True
+        if best.language != detect_language(question):
+            return best.dense_score >= MIN_DENSE
         words = question_coverage(question, best.title + " " + best.text)
         return words >= MIN_COVERAGE and best.dense_score >= MIN_DENSE_WITH_WORDS
 
-    def _fit(self, passages: list[Passage]) -> list[Passage]:
-        """As many passages as the token budget holds (always the best one)."""
+    def _fit(self, question: str, passages: list[Passage]) -> list[Passage]:
+        """Each passage narrowed to the sentences around its best one, as many as the token budget
+        holds: a small model answers well from one or two focused passages, and a short prompt
+        keeps the first token fast on 2 cores."""
+        share = self.settings.llm_passage_budget // len(passages)
         fitted, used = [], 0
         for passage in passages:
-            cost = self.backend.count_tokens(passage.text)
+            window = self.checker.focus(question, passage, share, self.backend.count_tokens)
+            cost = self.backend.count_tokens(window.text)
             if fitted and used + cost > self.settings.llm_passage_budget:
                 break
-            fitted.append(passage)
+            fitted.append(window)
             used += cost
         return fitted
 
@@ -133,7 +140,7 @@ class Assistant:
     def _checked(self, raw: str, question: str, passages: list[Passage], language: str) -> Answer:
         if NOT_FOUND in raw or not raw.strip():
             return self._abstain(ABSTAIN[language], language, question, 0.0)
-        claims = parse_claims(raw)
+        claims = [claim for claim in parse_claims(raw) if not restates(claim.text, question)]
         kept = self.checker.check(claims, passages)
         if not kept or len(kept) * 2 < len(claims):
             return self._extractive(question, passages, language, "extractive-fallback")
@@ -142,7 +149,9 @@ class Assistant:
         return self._compose([(s, spans) for s, spans in kept], passages, language, "llm-repaired" if repaired else "llm")
 
     def _extractive(self, question: str, passages: list[Passage], language: str, mode: str) -> Answer:
-        picks = [p for p in self.checker.best_sentences(question, passages) if p[2] >= MIN_SENTENCE_SCORE]
+        across = passages[0].language != detect_language(question)
+        picks = self.checker.best_sentences(question, passages,
+                                            minimum=MIN_SENTENCE_SCORE_ACROSS if across else MIN_SENTENCE_SCORE)
         if not picks:
             return self._abstain(ABSTAIN[language], language, question, 0.0)
         kept = [(AnswerSentence(passages[n - 1].text[s:e], [n], 1.0), {n: (s, e)}) for n, (s, e), _ in picks]

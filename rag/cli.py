@@ -144,5 +144,13 @@ def setup_command() -> None:
 def _snippet(text: str, limit: int = 240) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + " …"
+def _add_eval_commands() -> None:
+    from eval.cli import eval_group
+
+    main.add_command(eval_group)
+
+
+_add_eval_commands()
+
 if __name__ == "__main__":
     main()

@@ -35,7 +35,7 @@ class Settings:
     llm: str = "local"
     llm_context_tokens: int = 2048
     # Passages given to the model, in its own tokens: small keeps the first token fast on 2 cores.
-    llm_passage_budget: int = 450
+    llm_passage_budget: int = 360
     llm_max_answer_tokens: int = 220
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
