@@ -97,20 +97,17 @@ _CLAUSE_END = re.compile(r"[،,;:]\s*")
 
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Character spans of sentences in text[start:end], whitespace trimmed."""
-    end = len(text) if end is None else end
-    spans, cursor = [], start
-    for match in _SENTENCE_END.finditer(text, start, end):
-        spans.append((cursor, match.end()))
-        cursor = match.end()
-    if cursor < end:
-        spans.append((cursor, end))
-    return [span for span in (_trim(text, s, e) for s, e in spans) if span[1] > span[0]]
+    return _split(_SENTENCE_END, text, start, len(text) if end is None else end)
 
 
 def clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Finer spans split at commas (Arabic ، too), for sentences too long for one chunk."""
+    return _split(_CLAUSE_END, text, start, end)
+
+
+def _split(boundary: re.Pattern, text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans, cursor = [], start
-    for match in _CLAUSE_END.finditer(text, start, end):
+    for match in boundary.finditer(text, start, end):
         spans.append((cursor, match.end()))
         cursor = match.end()
     if cursor < end:
