@@ -24,6 +24,7 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 # "How many" questions are answered by sentences with a number in them.
 _QUANTITY = re.compile(r"(^|\s)كم(\s|$)|how (many|much)|number of|عدد|نسبة|percentage|share", re.IGNORECASE)
 NUMBER_BONUS = 0.3
+PAIR_PENALTY = 0.15
 
 
 @dataclass
@@ -51,17 +52,23 @@ class GroundingChecker:
         self.embedder = embedder
 
     def support(self, claim: str, passage: Passage) -> tuple[float, tuple[int, int]]:
-        """Support score in 0..1 and the supporting sentence's span within passage.text."""
+        """Support score in 0..1 and the supporting span within passage.text.
+
+        The claim is compared with each sentence and each pair of adjacent sentences of the
+        passage: every number of the claim must be in that window, and then its words (same
+        language) or its meaning (multilingual similarity, across languages) must match it."""
         spans = sentence_spans(passage.text) or [(0, len(passage.text))]
-        if not _numbers(claim) <= _numbers(passage.text):
-            return 0.0, spans[0]
-        claim_terms = set(search_tokens(claim))
-        overlaps = [_overlap(claim_terms, passage.text[s:e]) for s, e in spans]
-        similarities = self._similarities(claim, [passage.text[s:e] for s, e in spans])
-        scores = np.maximum(np.array(overlaps), similarities)
+        windows = spans + [(a[0], b[1]) for a, b in zip(spans, spans[1:])]
+        texts = [passage.text[s:e] for s, e in windows]
+        if detect_language(claim) == passage.language:
+            claim_terms = set(search_tokens(claim))
+            matches = np.array([_coverage(claim_terms, text) for text in texts])
+        else:
+            matches = self._similarities(claim, texts)
+        numbers = _numbers(claim)
+        scores = np.where([numbers <= _numbers(text) for text in texts], matches, 0.0)
         best = int(scores.argmax())
-        whole_overlap = _overlap(claim_terms, passage.text)
-        return float(max(scores[best], whole_overlap if detect_language(claim) == passage.language else 0)), spans[best]
+        return float(scores[best]), windows[best]
 
     def check(self, claims: list[Claim], passages: list[Passage]) -> list[tuple[AnswerSentence, dict[int, tuple[int, int]]]]:
         """Keep supported sentences, re-point wrong citations, drop what no passage supports."""
@@ -86,18 +93,29 @@ class GroundingChecker:
 
     def best_sentences(self, question: str, passages: list[Passage], limit: int = 2,
                        minimum: float = 0.0) -> list[tuple[int, tuple[int, int], float]]:
-        """(passage n, span, score) of the sentences that answer the question best.
+        """(passage n, span, score) of the sentences, or pairs of adjacent sentences, that answer
+        the question best, without overlaps.
 
-        Score: similarity to the question, plus the share of question words in the sentence, plus
-        a bonus for a number when the question asks "how many". Across languages only the
-        similarity can count, so the bonus must not carry an unrelated sentence over `minimum`."""
-        candidates = [(n, span) for n, p in enumerate(passages, 1) for span in sentence_spans(p.text)
-                      if len(p.text[span[0]:span[1]].split()) >= 4]
+        Score: similarity to the question, plus the share of question words in the span, plus
+        a bonus for a number when the question asks "how many"; a pair pays PAIR_PENALTY for its
+        length. Across languages only the similarity can count, so the bonus must not carry an
+        unrelated sentence over `minimum`."""
+        candidates, penalties = [], []
+        for n, passage in enumerate(passages, 1):
+            spans = [span for span in sentence_spans(passage.text) if len(passage.text[span[0]:span[1]].split()) >= 4]
+            candidates += [(n, span) for span in spans] + [(n, (a[0], b[1])) for a, b in zip(spans, spans[1:])]
+            penalties += [0.0] * len(spans) + [PAIR_PENALTY] * max(len(spans) - 1, 0)
         if not candidates:
             return []
         scores = self._sentence_scores(question, [passages[n - 1].text[s:e] for n, (s, e) in candidates])
-        order = [i for i in np.argsort(-scores)[:limit] if scores[i] >= minimum]
-        return [(candidates[i][0], candidates[i][1], float(scores[i])) for i in order]
+        scores -= np.array(penalties)
+        picked: list[int] = []
+        for i in np.argsort(-scores):
+            if len(picked) == limit or scores[i] < minimum:
+                break
+            if not any(_overlaps(candidates[i], candidates[j]) for j in picked):
+                picked.append(int(i))
+        return [(candidates[i][0], candidates[i][1], float(scores[i])) for i in picked]
 
     def _sentence_scores(self, question: str, texts: list[str]) -> np.ndarray:
         vectors = self.embedder.encode_documents(texts)
@@ -125,6 +143,10 @@ class GroundingChecker:
         return replace(passage, text=passage.text[start:end], start=passage.start + start, end=passage.start + end)
 
 
+def _overlaps(a: tuple[int, tuple[int, int]], b: tuple[int, tuple[int, int]]) -> bool:
+    return a[0] == b[0] and a[1][0] < b[1][1] and b[1][0] < a[1][1]
+
+
 def citation(n: int, passage: Passage, span: tuple[int, int]) -> Citation:
     start, end = passage.start + span[0], passage.start + span[1]
     return Citation(n, passage.doc_id, passage.title, dict(passage.metadata), passage.text[span[0]:span[1]], start, end)
@@ -143,10 +165,6 @@ def question_coverage(question: str, text: str) -> float:
 
 def _coverage(terms: set[str], text: str) -> float:
     return len(terms & set(search_tokens(text))) / len(terms) if terms else 0.0
-
-
-def _overlap(claim_terms: set[str], text: str) -> float:
-    return _coverage(claim_terms, text)
 
 
 def _numbers(text: str) -> set[str]:
