@@ -2,7 +2,7 @@
 
 `ISNAD_INDEX` moves the default index folder, `ISNAD_HOME` the data folder that holds the local
 language model, `ISNAD_EMBEDDING_MODEL` picks the embedding model, `ISNAD_LLM` the answer backend,
-`ISNAD_OPENAI_BASE_URL` / `ISNAD_OPENAI_MODEL` (key: `OPENAI_API_KEY`, read by the client) an
+`ISNAD_OPENAI_BASE_URL` / `ISNAD_OPENAI_MODEL` (key: `OPENAI_API_KEY`) an
 OpenAI-compatible endpoint, `OLLAMA_HOST` Ollama. Nothing else reads os.environ.
 """
 
@@ -39,6 +39,7 @@ class Settings:
     llm_max_answer_tokens: int = 220
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
+    openai_api_key: str | None = field(default=None, repr=False)  # secret: never printed
     ollama_base_url: str | None = None
     extra: dict = field(default_factory=dict)
 
@@ -59,6 +60,8 @@ class Settings:
             from_env["openai_base_url"] = env["ISNAD_OPENAI_BASE_URL"]
         if env.get("ISNAD_OPENAI_MODEL"):
             from_env["openai_model"] = env["ISNAD_OPENAI_MODEL"]
+        if env.get("OPENAI_API_KEY"):
+            from_env["openai_api_key"] = env["OPENAI_API_KEY"]
         if env.get("OLLAMA_HOST"):
             from_env["ollama_base_url"] = env["OLLAMA_HOST"]
         given = {key: value for key, value in overrides.items() if value is not None}

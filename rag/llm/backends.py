@@ -62,9 +62,8 @@ def _openai(name: str, settings: Settings) -> ChatBackend:
     if not settings.openai_base_url:
         raise ModelUnavailableError("set ISNAD_OPENAI_BASE_URL (and OPENAI_API_KEY if the endpoint needs one)")
     model_name = name.split(":", 1)[1] if ":" in name else settings.openai_model
-    import os
-
+    # Local servers (vLLM, llama.cpp) accept any key; the client insists on one.
     model = ChatOpenAI(base_url=settings.openai_base_url, model=model_name, temperature=0,
-                       max_tokens=settings.llm_max_answer_tokens, api_key=os.environ.get("OPENAI_API_KEY", "none"),
+                       max_tokens=settings.llm_max_answer_tokens, api_key=settings.openai_api_key or "none",
                        timeout=60, max_retries=1)
     return ChatBackend(name, model, tiktoken_counter())
