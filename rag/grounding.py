@@ -7,8 +7,9 @@ similarity with one of the passage's sentences (for an English answer from Arabi
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from rag.types import Passage
 
 SUPPORTED = 0.5
 _MARKER = re.compile(r"\[\s*([0-9٠-٩]+(?:\s*[,،]\s*[0-9٠-٩]+)*)\s*\]")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([.،,؟?!؛:])")
 _PLACEHOLDER = re.compile(r"\[\s*n\s*\]\s*:?", re.IGNORECASE)  # small models copy the prompt's "[n]"
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 # "How many" questions are answered by sentences with a number in them.
@@ -40,6 +42,7 @@ def parse_claims(answer: str) -> list[Claim]:
         piece = answer[start:end]
         cited = [int(normalise(n)) for group in _MARKER.findall(piece) for n in re.split(r"[,،]", group)]
         text = " ".join(_PLACEHOLDER.sub(" ", _MARKER.sub(" ", piece)).split()).strip(" :")
+        text = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", text)  # "جيفري [1]." -> "جيفري ."  -> "جيفري."
         if not re.search(r"\w", text) and claims:  # a marker alone after the full stop
             claims[-1].cited.extend(cited)
         elif text:
@@ -120,27 +123,11 @@ class GroundingChecker:
     def _sentence_scores(self, question: str, texts: list[str]) -> np.ndarray:
         vectors = self.embedder.encode_documents(texts)
         similarity = vectors @ self.embedder.encode_queries([question])[0]
-        coverage = np.array([_coverage(set(search_tokens(question)), text) for text in texts])
+        coverage = _weighted_coverage(set(search_tokens(question)), texts)
         numbers = np.array([bool(_NUMBER.search(normalise(text))) for text in texts], dtype=float)
         bonus = NUMBER_BONUS * numbers * (similarity + coverage >= 0.5) if _QUANTITY.search(question) else 0
         return similarity + coverage + bonus
 
-    def focus(self, question: str, passage: Passage, budget: int, count_tokens) -> Passage:
-        """The contiguous run of sentences around the passage's best sentence that fits `budget` tokens."""
-        spans = sentence_spans(passage.text)
-        if len(spans) <= 1 or count_tokens(passage.text) <= budget:
-            return passage
-        scores = self._sentence_scores(question, [passage.text[s:e] for s, e in spans])
-        first = last = int(scores.argmax())
-        while True:
-            grown = [(first - 1, last)] if first > 0 else []
-            grown += [(first, last + 1)] if last + 1 < len(spans) else []
-            grown = [(a, b) for a, b in grown if count_tokens(passage.text[spans[a][0]:spans[b][1]]) <= budget]
-            if not grown:
-                break
-            first, last = max(grown, key=lambda ab: scores[ab[0]] if ab[0] < first else scores[ab[1]])
-        start, end = spans[first][0], spans[last][1]
-        return replace(passage, text=passage.text[start:end], start=passage.start + start, end=passage.start + end)
 
 
 def _overlaps(a: tuple[int, tuple[int, int]], b: tuple[int, tuple[int, int]]) -> bool:
@@ -161,6 +148,17 @@ def restates(claim: str, question: str) -> bool:
 def question_coverage(question: str, text: str) -> float:
     """Share of the question's content words (stemmed) found in the text."""
     return _coverage(set(search_tokens(question)), text)
+
+
+def _weighted_coverage(terms: set[str], texts: list[str]) -> np.ndarray:
+    """Share of the question's words in each text, each word weighted by how rare it is among
+    the texts: the one sentence naming "al-Hamidiya" beats five that name "Deir ez-Zor"."""
+    token_sets = [set(search_tokens(text)) for text in texts]
+    weight = {t: math.log(1 + len(texts) / (1 + sum(t in tokens for tokens in token_sets))) for t in terms}
+    total = sum(weight.values())
+    if not total:
+        return np.zeros(len(texts))
+    return np.array([sum(weight[t] for t in terms & tokens) / total for tokens in token_sets])
 
 
 def _coverage(terms: set[str], text: str) -> float:

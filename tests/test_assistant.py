@@ -14,6 +14,8 @@ from rag.prompts import format_passages
 from rag.types import Passage
 
 DEIR = "004_e713a1ed33e76c5f.txt"
+# The model is shown the best sentence window; for this question it holds "7 مدنيين".
+HAMIDIYA = "كم مدنيا قتلت الغارات الجوية الروسية في حي الحميدية بدير الزور بينهم طفلان؟"
 ALEPPO = "001_0b8ef82dd97cd181.txt"
 
 
@@ -50,7 +52,7 @@ def test_parse_claims_reads_markers_in_both_scripts():
 
 def test_supported_answer_keeps_its_citation(make_assistant):
     assistant, model = make_assistant("تسببت الغارات في ارتقاء 7 مدنيين بينهم طفلان [1].")
-    answer = assistant.ask("كم مدنياً قتل في حي الحميدية في دير الزور؟")
+    answer = assistant.ask(HAMIDIYA)
     assert answer.mode == "llm" and not answer.abstained
     assert answer.citations[0].doc_id == DEIR
     assert "7 مدنيين" in answer.citations[0].quote
@@ -61,7 +63,7 @@ def test_supported_answer_keeps_its_citation(make_assistant):
 def test_fabricated_number_is_removed(make_assistant):
     assistant, _ = make_assistant("تسببت الغارات في ارتقاء 7 مدنيين بينهم طفلان [1]. وقتل 5000 طفل في الحميدية [1]. "
                                   "وأصيب العشرات [1].")
-    answer = assistant.ask("كم مدنياً قتل في حي الحميدية في دير الزور؟")
+    answer = assistant.ask(HAMIDIYA)
     assert "5000" not in answer.text and "7 مدنيين" in answer.text
     assert answer.mode == "llm-repaired"
     assert all(sentence.support >= 0.5 for sentence in answer.sentences)
@@ -69,7 +71,7 @@ def test_fabricated_number_is_removed(make_assistant):
 
 def test_citation_to_a_passage_not_given_is_caught(make_assistant):
     assistant, _ = make_assistant("تسببت الغارات في ارتقاء 7 مدنيين بينهم طفلان [9].")
-    answer = assistant.ask("كم مدنياً قتل في حي الحميدية في دير الزور؟")
+    answer = assistant.ask(HAMIDIYA)
     assert "[9]" not in answer.text
     assert [c.n for c in answer.citations] == [1] and answer.citations[0].doc_id == DEIR
     assert answer.mode == "llm-repaired"
@@ -77,7 +79,7 @@ def test_citation_to_a_passage_not_given_is_caught(make_assistant):
 
 def test_all_invented_falls_back_to_extractive(make_assistant):
     assistant, _ = make_assistant("قتل 5000 شخص في باريس [1]. وأعلنت الأمم المتحدة 12345 إصابة [2].")
-    answer = assistant.ask("كم مدنياً قتل في حي الحميدية في دير الزور؟")
+    answer = assistant.ask(HAMIDIYA)
     assert answer.mode == "extractive-fallback"
     assert "5000" not in answer.text and answer.citations and answer.citations[0].doc_id == DEIR
 
@@ -117,7 +119,7 @@ def test_follow_up_is_rewritten_before_retrieval(make_assistant):
 
 def test_stream_yields_text_then_the_answer(make_assistant):
     assistant, _ = make_assistant("تسببت الغارات في ارتقاء 7 مدنيين بينهم طفلان [1].")
-    pieces = list(assistant.stream("كم مدنياً قتل في حي الحميدية في دير الزور؟"))
+    pieces = list(assistant.stream(HAMIDIYA))
     assert all(isinstance(p, str) for p in pieces[:-1]) and len(pieces) > 2
     assert isinstance(pieces[-1], Answer) and pieces[-1].timings["first_token"] <= pieces[-1].timings["total"]
 
