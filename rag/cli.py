@@ -45,8 +45,7 @@ def index_command(corpus_paths: tuple[Path, ...], index_dir: Path | None, model:
     from rag.indexer import index_corpus
 
     settings = _settings(index_dir=index_dir, embedding_model=model, corpus_paths=tuple(corpus_paths) or None)
-    loaded, report = index_corpus(list(settings.corpus_paths), settings.index_dir, settings.embedding_model,
-                                  settings.chunk_tokens, settings.chunk_overlap_tokens, progress_bar=True)
+    loaded, report = index_corpus(settings, progress_bar=True)
     for line in loaded.warnings + loaded.duplicates:
         click.echo(f"warning: {line}", err=True)
     if report.rebuilt_because:
@@ -59,7 +58,7 @@ def index_command(corpus_paths: tuple[Path, ...], index_dir: Path | None, model:
 
 @main.command("search")
 @click.argument("query")
-@click.option("--k", "k", default=5, show_default=True, help="How many passages to return.")
+@click.option("--k", "k", type=int, help="How many passages to return. Default: 5")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder. Default: .isnad/index")
 @click.option("--model", help="Embedding model the index was built with (checked).")
 @click.option("--source", multiple=True, help="Only passages from this source (repeatable).")
@@ -75,7 +74,7 @@ def search_command(query: str, k: int, index_dir: Path | None, model: str | None
     settings = _settings(index_dir=index_dir)
     retriever = Retriever.open(settings.index_dir, model=model, max_query_chars=settings.max_query_chars)
     filters = {"source": list(source), "language": list(language), "date_from": date_from, "date_to": date_to}
-    passages = retriever.search(query, k=k, filters=filters)
+    passages = retriever.search(query, k=k or settings.default_k, filters=filters)
     if as_json:
         click.echo(json.dumps([passage.to_dict() for passage in passages], ensure_ascii=False, indent=2))
         return
@@ -127,8 +126,7 @@ def serve_command(host: str, port: int, index_dir: Path | None, llm: str | None)
     settings = _settings(index_dir=index_dir, llm=llm)
     if not IndexStore(settings.index_dir).exists():
         click.echo(f"no index at {settings.index_dir}: indexing {', '.join(map(str, settings.corpus_paths))}")
-        index_corpus(list(settings.corpus_paths), settings.index_dir, settings.embedding_model,
-                     settings.chunk_tokens, settings.chunk_overlap_tokens)
+        index_corpus(settings)
     click.echo(f"isnad chat on http://{host}:{port}")
     serve(settings, host, port)
 

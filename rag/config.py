@@ -41,7 +41,6 @@ class Settings:
     openai_model: str = "gpt-4o-mini"
     openai_api_key: str | None = field(default=None, repr=False)  # secret: never printed
     ollama_base_url: str | None = None
-    extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

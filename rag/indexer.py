@@ -15,6 +15,7 @@ import numpy as np
 
 from embeddings import Embedder
 from rag.chunking import SentenceChunker
+from rag.config import Settings
 from rag.errors import CorpusError, IndexCorruptError, IndexMissingError
 from rag.store import FORMAT_VERSION, IndexData, IndexStore
 from rag.text import NORMALISER_VERSION, lexical_terms, sentence_spans
@@ -176,11 +177,12 @@ def _renumber(chunk: Chunk, chunk_id: int) -> Chunk:
     return replace(chunk, chunk_id=chunk_id)
 
 
-def index_corpus(corpus_paths: list[Path], index_dir: Path, embedding_model: str, max_tokens: int = 160,
-                 overlap_tokens: int = 32, progress_bar: bool = False):
+def index_corpus(settings: Settings, progress_bar: bool = False):
     """Load the corpus and bring the index up to date: what `isnad index` does."""
     from rag.loaders import CorpusLoader
 
-    loaded = CorpusLoader().run(list(corpus_paths))
-    indexer = Indexer(index_dir, Embedder(embedding_model), max_tokens, overlap_tokens, progress_bar=progress_bar)
+    loaded = CorpusLoader(settings.max_file_bytes, settings.near_duplicate_threshold).run(list(settings.corpus_paths))
+    embedder = Embedder(settings.embedding_model, batch_size=settings.embed_batch_size)
+    indexer = Indexer(settings.index_dir, embedder, settings.chunk_tokens, settings.chunk_overlap_tokens,
+                      settings.exact_search_limit, progress_bar=progress_bar)
     return loaded, indexer.run(loaded.documents)
