@@ -69,7 +69,7 @@ def benchmark(mode: str, questions: list[dict], index_dir: Path) -> dict:
             checks += citation_checks(assistant, answer, item.get("sources", []))
         else:
             refusals.append(answer.abstained)
-        rows.append({"id": item["id"], "mode": answer.mode, "answer": answer.text[:160], "first_s": round(first, 2)})
+        rows.append({"id": item["id"], "mode": answer.mode, "answer": answer.text, "first_s": round(first, 2)})
     return {"mode": mode, "facts": _share(facts), "supported": _share([c[0] for c in checks]),
             "gold_cited": _share([c[1] for c in checks]), "refused": _share(refusals),
             "first_token_s": statistics.median(firsts), "total_s": statistics.median(totals),

@@ -23,7 +23,8 @@ from typing import Any, Iterator
 from rag.answer import Answer, AnswerSentence
 from rag.config import Settings
 from rag.errors import QueryError
-from rag.grounding import GroundingChecker, citation, parse_claims, question_coverage, restates
+from rag.grounding import (GroundingChecker, citation, lacks_asked_number, parse_claims, question_coverage,
+                            restates)
 from rag.llm.backends import ChatBackend, load_backend
 from rag.prompts import (ABSTAIN, ANSWER_PROMPT, CONDENSE_PROMPT, LANGUAGE_NAMES, NOT_FOUND,
                          QUOTING_OTHER_LANGUAGE, REFUSE_META, format_passages)
@@ -149,7 +150,7 @@ class Assistant:
             return self._abstain(ABSTAIN[language], language, question, 0.0)
         claims = [claim for claim in parse_claims(raw) if not restates(claim.text, question)]
         kept = self.checker.check(claims, passages)
-        if not kept:
+        if not kept or lacks_asked_number(question, [sentence.text for sentence, _ in kept]):
             return self._extractive(question, passages, language, "extractive-fallback")
         repaired = len(kept) != len(claims) or any(
             sentence.citations != sorted(set(claim.cited)) for (sentence, _), claim in zip(kept, claims))

@@ -139,6 +139,11 @@ def citation(n: int, passage: Passage, span: tuple[int, int]) -> Citation:
     return Citation(n, passage.doc_id, passage.title, dict(passage.metadata), passage.text[span[0]:span[1]], start, end)
 
 
+def lacks_asked_number(question: str, sentences: list[str]) -> bool:
+    """A "how many" question answered without any number has not been answered."""
+    return bool(_QUANTITY.search(question)) and not any(_NUMBER.search(normalise(s)) for s in sentences)
+
+
 def restates(claim: str, question: str) -> bool:
     """True when a sentence adds nothing to the question (small models often echo it)."""
     claim_terms = set(search_tokens(claim))

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-NORMALISER_VERSION = "5"
+NORMALISER_VERSION = "6"
 
 _HARAKAT = re.compile("[\u064b-\u065f\u0670\u0640]")  # diacritics and tatweel
 _ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
@@ -22,13 +22,10 @@ _LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
 _WORD = re.compile(r"\w+")
 _MARKUP = re.compile(r"<[^>]{0,200}>")
 
-# Function words that carry no topic; BM25's IDF mostly handles the rest.
-_STOPWORDS = frozenset(
-    """في من على الى الي عن ان او ثم هذا هذه ذلك تلك التي الذي الذين هو هي هم كان كانت قد لقد
-    مع عند بين حتى اذا ما ماذا لماذا كيف متى اين هل كم اي ايه لا لم لن و ف ب ل ك ال
+_STOPWORD_TEXT = """في من على الى عن ان او ثم هذا هذه ذلك تلك التي الذي الذين هو هي هم كان كانت قد لقد
+    مع عند بين حتى اذا ما ماذا لماذا كيف متى اين هل كم اي ايه لا لم لن و ف ب ل ك ال ماهو ماهي وما
     the a an of in on at to and or is are was were be by for with from as that this what which who
-    whom when where why how did do does has have had it its""".split()
-)
+    whom when where why how did do does has have had it its"""
 
 
 def normalise(text: str) -> str:
@@ -37,6 +34,10 @@ def normalise(text: str) -> str:
         text = unicodedata.normalize("NFKC", text)
     text = _HARAKAT.sub("", text)
     return text.translate(_ALEF).translate(_DIGITS).lower()
+
+
+# Function words that carry no topic (BM25 IDF handles the rest), folded like the text they meet ("متى" -> "متي").
+_STOPWORDS = frozenset(normalise(_STOPWORD_TEXT).split())
 
 
 @lru_cache(maxsize=2)

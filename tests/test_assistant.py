@@ -168,3 +168,10 @@ def test_unknown_backend_and_missing_local_model(tmp_path):
         load_backend("gpt-9", Settings())
     with pytest.raises(ModelUnavailableError, match="isnad setup"):
         load_backend("local", Settings(home=tmp_path))
+
+
+def test_how_many_answered_without_a_number_falls_back(make_assistant):
+    assistant, _ = make_assistant("وأضافت المصادر أن الغارات الجوية تسببت في ارتقاء مدنيين [1].")
+    answer = assistant.ask(HAMIDIYA)
+    assert answer.mode == "extractive-fallback"
+    assert any(ch.isdigit() for ch in answer.text)
