@@ -44,24 +44,21 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
-        env = os.environ
-        base = cls()
-        from_env = {}
-        if env.get("ISNAD_INDEX"):
-            from_env["index_dir"] = Path(env["ISNAD_INDEX"])
-        if env.get("ISNAD_HOME"):
-            from_env["home"] = Path(env["ISNAD_HOME"])
-        if env.get("ISNAD_EMBEDDING_MODEL"):
-            from_env["embedding_model"] = env["ISNAD_EMBEDDING_MODEL"]
-        if env.get("ISNAD_LLM"):
-            from_env["llm"] = env["ISNAD_LLM"]
-        if env.get("ISNAD_OPENAI_BASE_URL"):
-            from_env["openai_base_url"] = env["ISNAD_OPENAI_BASE_URL"]
-        if env.get("ISNAD_OPENAI_MODEL"):
-            from_env["openai_model"] = env["ISNAD_OPENAI_MODEL"]
-        if env.get("OPENAI_API_KEY"):
-            from_env["openai_api_key"] = env["OPENAI_API_KEY"]
-        if env.get("OLLAMA_HOST"):
-            from_env["ollama_base_url"] = env["OLLAMA_HOST"]
+        """Defaults, then the environment (ENVIRONMENT), then explicit overrides (None = not given)."""
+        from_env = {field_name: convert(os.environ[variable])
+                    for variable, (field_name, convert) in ENVIRONMENT.items() if os.environ.get(variable)}
         given = {key: value for key, value in overrides.items() if value is not None}
-        return replace(base, **{**from_env, **given})
+        return replace(cls(), **{**from_env, **given})
+
+
+# Environment variable -> (setting, conversion).
+ENVIRONMENT = {
+    "ISNAD_INDEX": ("index_dir", Path),
+    "ISNAD_HOME": ("home", Path),
+    "ISNAD_EMBEDDING_MODEL": ("embedding_model", str),
+    "ISNAD_LLM": ("llm", str),
+    "ISNAD_OPENAI_BASE_URL": ("openai_base_url", str),
+    "ISNAD_OPENAI_MODEL": ("openai_model", str),
+    "OPENAI_API_KEY": ("openai_api_key", str),
+    "OLLAMA_HOST": ("ollama_base_url", str),
+}
