@@ -63,13 +63,17 @@ class Retriever:
         allowed = filter_mask(self.data.chunks, filters)
         if not allowed.any() or k <= 0:
             return []
+        depth = max(CANDIDATES, k)
         query_vector = self.embedder.encode_queries([query])[0]
-        dense = self._dense_scores(query_vector, allowed)
         lexical = self._lexical_scores(query, allowed)
-        fused = dense + lexical
-        fused[~allowed] = -np.inf
-        top = np.argsort(-fused, kind="stable")[: min(k, int(allowed.sum()))]
-        return [self._passage(int(i), float(fused[i]), float(dense[i]), float(lexical[i])) for i in top]
+        dense_ids, sentence_scores, sentence_owners = self._dense_candidates(query_vector, allowed, depth)
+        lexical_ids = np.argsort(-lexical)[:depth]
+        candidates = np.union1d(np.union1d(dense_ids, sentence_owners), lexical_ids[lexical[lexical_ids] > 0])
+        dense = self._dense_scores(query_vector, candidates, sentence_scores, sentence_owners)
+        fused = dense + lexical[candidates]
+        order = np.argsort(-fused, kind="stable")[:k]
+        return [self._passage(int(candidates[i]), float(fused[i]), float(dense[i]), float(lexical[candidates[i]]))
+                for i in order]
 
     def _check(self, query: str) -> str:
         if not isinstance(query, str) or not query.strip():
@@ -78,29 +82,22 @@ class Retriever:
             raise QueryError(f"the query is {len(query):,} characters long; the limit is {self.max_query_chars:,}")
         return query.strip()
 
-    def _dense_scores(self, query_vector: np.ndarray, allowed: np.ndarray) -> np.ndarray:
-        """Cosine of each chunk, blended with its best sentence's cosine (from FAISS)."""
-        chunk_scores = self._chunk_matrix @ query_vector
-        best_sentence = chunk_scores.copy()
-        sentence_scores, sentence_ids = self._search_sentences(query_vector, allowed)
-        owners = self.data.sentence_chunks[sentence_ids]
-        np.maximum.at(best_sentence, owners, sentence_scores)
-        return (1 - SENTENCE_WEIGHT) * chunk_scores + SENTENCE_WEIGHT * best_sentence
-
-    def _search_sentences(self, query_vector: np.ndarray, allowed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        import faiss
-
-        index = self.data.sentence_vectors
+    def _dense_candidates(self, query_vector: np.ndarray, allowed: np.ndarray, depth: int):
+        """FAISS top chunks, and top sentences with the chunks they belong to (filters applied
+        inside FAISS, before its top-k is cut)."""
+        chunk_ids, _ = _faiss_search(self.data.chunk_vectors, query_vector, np.flatnonzero(allowed), depth)
         allowed_sentences = np.flatnonzero(allowed[self.data.sentence_chunks])
-        if index.ntotal == 0 or len(allowed_sentences) == 0:
-            return np.zeros(0, np.float32), np.zeros(0, np.int64)
-        params = None
-        if len(allowed_sentences) < index.ntotal:  # filter inside FAISS, before its top-k
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed_sentences.astype(np.int64)))
-        k = min(CANDIDATES * 4, len(allowed_sentences))
-        scores, ids = index.search(query_vector[None, :].astype(np.float32), k, params=params)
-        keep = ids[0] >= 0
-        return scores[0][keep], ids[0][keep]
+        sentence_ids, scores = _faiss_search(self.data.sentence_vectors, query_vector, allowed_sentences, depth * 4)
+        return chunk_ids, scores, self.data.sentence_chunks[sentence_ids]
+
+    def _dense_scores(self, query_vector: np.ndarray, candidates: np.ndarray, sentence_scores: np.ndarray,
+                      sentence_owners: np.ndarray) -> np.ndarray:
+        """Each candidate's cosine, blended with its best sentence's cosine."""
+        chunk_scores = self._chunk_matrix[candidates] @ query_vector
+        best_sentence = chunk_scores.copy()
+        position = np.searchsorted(candidates, sentence_owners)  # candidates are sorted (union1d)
+        np.maximum.at(best_sentence, position, sentence_scores)
+        return (1 - SENTENCE_WEIGHT) * chunk_scores + SENTENCE_WEIGHT * best_sentence
 
     def _lexical_scores(self, query: str, allowed: np.ndarray) -> np.ndarray:
         """BM25 for passages in the query's language, scaled to [0, LEXICAL_WEIGHT] by the best match."""
@@ -122,3 +119,17 @@ class Retriever:
         from rag.langchain_adapter import IsnadLangChainRetriever
 
         return IsnadLangChainRetriever(retriever=self, k=k, filters=filters)
+
+
+def _faiss_search(index, query_vector: np.ndarray, allowed_ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ids and scores of the k nearest vectors among `allowed_ids`."""
+    import faiss
+
+    if index.ntotal == 0 or len(allowed_ids) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    params = None
+    if len(allowed_ids) < index.ntotal:
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed_ids.astype(np.int64)))
+    scores, ids = index.search(query_vector[None, :].astype(np.float32), min(k, len(allowed_ids)), params=params)
+    keep = ids[0] >= 0
+    return ids[0][keep].astype(np.int64), scores[0][keep]
