@@ -167,6 +167,8 @@ def _interface_language(choice: str, question: str) -> str:
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
-    app = ChatApp(settings).build()
+    chat = ChatApp(settings)
+    chat.retriever().embedder.warm_up()  # load the embedding model now, not on the first question
+    app = chat.build()
     app.queue(default_concurrency_limit=10).launch(server_name=host, server_port=port, share=False, css=CSS,
                                                     head=HEAD, show_error=False, quiet=True)
