@@ -1,9 +1,9 @@
 """Answer-quality benchmark on a question set (default: eval/sets/seed-questions.jsonl).
 
-For each answer mode it prints: share of answerable questions whose answer holds every reference
-fact, share of citations whose quoted passage supports the cited sentence (the grounding checker,
-re-run on the final answer) and share pointing at a gold source, share of unanswerable questions
-refused, and median time to first token and to the full answer.
+A thin summary over `isnad eval run` (eval.runner) for each answer mode: share of answerable
+questions whose answer holds every reference fact, share of citations whose passage supports the
+cited sentence (ALCE citation precision, by the grounding checker) and share of gold sources
+cited, share of unanswerable questions refused, and median time to first token and to the answer.
 
     python -m eval.benchmark_answers [--modes local extractive] [--index .isnad/index]
 """
@@ -13,70 +13,38 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import time
 from pathlib import Path
 
-from rag.answer import Answer
+from eval.questions import load_questions
+from eval.runner import EvalRun
 from rag.assistant import Assistant
 from rag.config import Settings
-from rag.grounding import SUPPORTED
-from rag.text import normalise
 
 DEFAULT_SET = Path(__file__).parent / "sets" / "seed-questions.jsonl"
 
 
-def run_question(assistant: Assistant, question: str) -> tuple[Answer, float, float]:
-    started, first = time.perf_counter(), None
-    for piece in assistant.stream(question):
-        if first is None:
-            first = time.perf_counter() - started
-        if isinstance(piece, Answer):
-            answer = piece
-    return answer, first, time.perf_counter() - started
-
-
-def has_facts(answer: Answer, facts: list[str]) -> bool:
-    text = normalise(answer.text)
-    return bool(facts) and all(normalise(fact) in text for fact in facts)
-
-
-def citation_checks(assistant: Assistant, answer: Answer, gold: list[str]) -> list[tuple[bool, bool]]:
-    """(supported, gold source) for each sentence-citation pair of the answer."""
-    from rag.types import Passage
-
-    checks = []
-    by_n = {c.n: c for c in answer.citations}
-    for sentence in answer.sentences:
-        for n in sentence.citations:
-            source = by_n[n]
-            document = assistant.retriever.data.documents[source.doc_id]
-            passage = Passage(source.doc_id, source.title, source.quote, 0, source.start, source.end,
-                              source.metadata, document.language)
-            supported = answer.mode.startswith("extractive") or assistant.checker.support(sentence.text, passage)[0] >= SUPPORTED
-            checks.append((supported, source.doc_id in gold))
-    return checks
-
-
-def benchmark(mode: str, questions: list[dict], index_dir: Path) -> dict:
+def benchmark(mode: str, set_path: Path, index_dir: Path) -> dict:
+    questions, errors = load_questions(set_path)
+    if errors:
+        raise SystemExit("\n".join(errors))
     assistant = Assistant.open(index_dir, llm=mode, settings=Settings.from_env())
-    facts, refusals, checks, firsts, totals, rows = [], [], [], [], [], []
-    for item in questions:
-        answer, first, total = run_question(assistant, item["question"])
-        firsts.append(first)
-        totals.append(total)
-        if item.get("answerable", True):
-            facts.append(has_facts(answer, item.get("facts", [])))
-            checks += citation_checks(assistant, answer, item.get("sources", []))
-        else:
-            refusals.append(answer.abstained)
-        rows.append({"id": item["id"], "mode": answer.mode, "answer": answer.text, "first_s": round(first, 2)})
-    return {"mode": mode, "facts": _share(facts), "supported": _share([c[0] for c in checks]),
-            "gold_cited": _share([c[1] for c in checks]), "refused": _share(refusals),
-            "first_token_s": statistics.median(firsts), "total_s": statistics.median(totals),
-            "answerable": len(facts), "unanswerable": len(refusals), "citations": len(checks), "rows": rows}
+    results = EvalRun(assistant, progress_bar=False).run(questions)
+    answerable = [r for r in results if r["answerable"]]
+    answered = [r for r in answerable if "citation_precision" in r["metrics"]]
+    return {
+        "mode": mode,
+        "facts": _mean([r["metrics"].get("fact_recall") == 1.0 for r in answerable]),
+        "supported": _mean([r["metrics"]["citation_precision"] for r in answered]),
+        "gold_cited": _mean([r["metrics"]["gold_sources_cited"] for r in answered if "gold_sources_cited" in r["metrics"]]),
+        "refused": _mean([r["metrics"]["refusal"] for r in results if not r["answerable"]]),
+        "first_token_s": statistics.median(r["timings"].get("first_token", r["latency"]) for r in results),
+        "total_s": statistics.median(r["latency"] for r in results),
+        "answerable": len(answerable), "unanswerable": len(results) - len(answerable),
+        "rows": [{"id": r["id"], "mode": r["mode"], "answer": r["answer"], "metrics": r["metrics"]} for r in results],
+    }
 
 
-def _share(values: list[bool]) -> float:
+def _mean(values: list) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
@@ -87,9 +55,9 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", default=["local", "extractive"])
     parser.add_argument("--details", type=Path, help="write per-question rows as JSON here")
     args = parser.parse_args()
-    questions = [json.loads(line) for line in args.set.read_text("utf-8").splitlines() if line.strip()]
-    results = [benchmark(mode, questions, args.index) for mode in args.modes]
-    print(f"{len(questions)} questions ({results[0]['answerable']} answerable, {results[0]['unanswerable']} not)")
+    results = [benchmark(mode, args.set, args.index) for mode in args.modes]
+    print(f"{results[0]['answerable'] + results[0]['unanswerable']} questions "
+          f"({results[0]['answerable']} answerable, {results[0]['unanswerable']} not)")
     print(f"{'mode':<12}{'facts':>7}{'supported':>11}{'gold cited':>12}{'refused':>9}{'1st tok s':>11}{'total s':>9}")
     for r in results:
         print(f"{r['mode']:<12}{r['facts']:>7.0%}{r['supported']:>11.0%}{r['gold_cited']:>12.0%}{r['refused']:>9.0%}"
