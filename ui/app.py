@@ -109,7 +109,7 @@ class ChatApp:
                         question = gr.Textbox(label=labels["question"], placeholder=labels["placeholder"],
                                               scale=5, elem_id="isnad-question", rtl=False)
                         send = gr.Button(labels["send"], variant="primary", scale=1, elem_id="isnad-send")
-                    examples = gr.Examples(EXAMPLES, inputs=question, label=labels["examples"])
+                    gr.Examples(EXAMPLES, inputs=question, label=labels["examples"])
                 with gr.Column(scale=2):
                     sources_title = gr.Markdown(f"### {labels['sources']}")
                     sources = gr.HTML(sources_html([], {}, labels), elem_id="isnad-sources-panel")
@@ -134,7 +134,6 @@ class ChatApp:
                     self.relabel, [interface, state], relabel_targets)
             new.click(self.new_chat, [interface], [chat, state, sources])
             interface.change(self.relabel, [interface, state], relabel_targets)
-            del examples
         return app
 
     def relabel(self, interface: str, state: dict):
