@@ -84,7 +84,7 @@ class Assistant:
         if self.backend.model is None:
             answer = self._extractive(standalone, passages, language, "extractive")
         else:
-            answer = yield from self._generate(standalone, self._fit(standalone, passages), language, started)
+            answer = yield from self._generate(standalone, passages, language, started)
         answer.question = standalone
         answer.timings = {"retrieval": retrieved - started, **answer.timings, "total": time.perf_counter() - started}
         yield answer
@@ -129,7 +129,8 @@ class Assistant:
         return fitted
 
     def _generate(self, question: str, passages: list[Passage], language: str, started: float):
-        prompt = ANSWER_PROMPT.invoke({"passages": format_passages(passages), "question": question,
+        shown = self._fit(question, passages)
+        prompt = ANSWER_PROMPT.invoke({"passages": format_passages(shown), "question": question,
                                        "language_name": LANGUAGE_NAMES[language]})
         raw, first_token = "", None
         for chunk in self.backend.model.stream(prompt):
@@ -140,21 +141,24 @@ class Assistant:
             if not NOT_FOUND.startswith(raw.strip()[: len(NOT_FOUND)]):
                 yield piece
         generated = time.perf_counter() - started
-        answer = self._checked(raw, question, passages, language)
+        answer = self._checked(raw, question, shown, passages, language)
         answer.timings = {"first_token": first_token or generated, "generation": generated}
         return answer
 
-    def _checked(self, raw: str, question: str, passages: list[Passage], language: str) -> Answer:
+    def _checked(self, raw: str, question: str, shown: list[Passage], retrieved: list[Passage],
+                 language: str) -> Answer:
+        """Check the draft against the passages the model was shown; fall back to quoting from
+        everything retrieved, not only what the model saw."""
         logger.info("model draft: %r", raw)
         if NOT_FOUND in raw or not raw.strip():
             return self._abstain(ABSTAIN[language], language, question, 0.0)
         claims = [claim for claim in parse_claims(raw) if not restates(claim.text, question)]
-        kept = self.checker.check(claims, passages)
+        kept = self.checker.check(claims, shown)
         if not kept or lacks_asked_number(question, [sentence.text for sentence, _ in kept]):
-            return self._extractive(question, passages, language, "extractive-fallback")
+            return self._extractive(question, retrieved, language, "extractive-fallback")
         repaired = len(kept) != len(claims) or any(
             sentence.citations != sorted(set(claim.cited)) for (sentence, _), claim in zip(kept, claims))
-        return self._compose([(s, spans) for s, spans in kept], passages, language, "llm-repaired" if repaired else "llm")
+        return self._compose([(s, spans) for s, spans in kept], shown, language, "llm-repaired" if repaired else "llm")
 
     def _extractive(self, question: str, passages: list[Passage], language: str, mode: str) -> Answer:
         across = passages[0].language != detect_language(question)
