@@ -1,8 +1,8 @@
 """Check an answer against the passages it cites, and build extractive answers.
 
-A sentence is supported by a passage when every number in it appears in the passage and its
-meaning is there: shared stemmed words for the same language, or multilingual-embedding
-similarity with one of the passage's sentences (for an English answer from Arabic news).
+A sentence is supported by a passage when one window of the passage (a sentence, or two adjacent
+ones) holds every number of the sentence and its meaning: shared stemmed words for the same
+language, or multilingual-embedding similarity (for an English answer from Arabic news).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from rag.types import Passage
 SUPPORTED = 0.5
 _MARKER = re.compile(r"\[\s*([0-9٠-٩]+(?:\s*[,،]\s*[0-9٠-٩]+)*)\s*\]")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([.،,؟?!؛:])")
-_PLACEHOLDER = re.compile(r"\[\s*n\s*\]\s*:?", re.IGNORECASE)  # small models copy the prompt's "[n]"
+_PLACEHOLDER = re.compile(r"\[\s*n\s*\]\s*:?", re.IGNORECASE)  # small models sometimes write a literal "[n]"
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 # "How many" questions are answered by sentences with a number in them.
 _QUANTITY = re.compile(r"(^|\s)كم(\s|$)|how (many|much)|number of|عدد|نسبة|percentage|share", re.IGNORECASE)
