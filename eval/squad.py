@@ -56,7 +56,7 @@ def import_squad(path: Path, corpus_out: Path, set_out: Path) -> tuple[int, int,
     for passage in passages:
         duplicate = dedup.check(Document(passage.id, passage.title, passage.text, detect_language(passage.text)))
         if duplicate:
-            kept_as[passage.id] = duplicate.split(" of ", 1)[1].split(" ", 1)[0]
+            kept_as[passage.id] = duplicate.of
             merged += 1
             continue
         title = " ".join(passage.title.replace("_", " ").split()) or passage.id

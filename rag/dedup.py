@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from rag.text import normalise, search_tokens
 from rag.types import Document
 
 _PERMUTATIONS = 128
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    of: str                          # the id of the document that is kept
+    similarity: float | None = None  # None: identical after normalisation
+
+    def __str__(self) -> str:
+        if self.similarity is None:
+            return f"exact duplicate of {self.of}"
+        return f"near duplicate of {self.of} (similarity {self.similarity:.2f})"
 
 
 class Deduplicator:
@@ -21,17 +33,17 @@ class Deduplicator:
         self._lsh = MinHashLSH(threshold=threshold, num_perm=_PERMUTATIONS)
         self._signatures: dict[str, object] = {}
 
-    def check(self, document: Document) -> str | None:
-        """None for a new document, else a reason naming the document it duplicates."""
+    def check(self, document: Document) -> "Duplicate | None":
+        """None for a new document, else which earlier document it repeats."""
         key = hashlib.sha256(" ".join(normalise(document.text).split()).encode()).hexdigest()
         if key in self._exact:
-            return f"exact duplicate of {self._exact[key]}"
+            return Duplicate(self._exact[key])
         self._exact[key] = document.id
         signature = _minhash(document.text)
         for other in self._lsh.query(signature):
             similarity = signature.jaccard(self._signatures[other])
             if similarity >= self.threshold:
-                return f"near duplicate of {other} (similarity {similarity:.2f})"
+                return Duplicate(other, similarity)
         self._lsh.insert(document.id, signature)
         self._signatures[document.id] = signature
         return None
