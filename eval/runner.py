@@ -28,6 +28,15 @@ class EvalRun:
         self.assistant = assistant
         self.k = k
         self.progress_bar = progress_bar
+        self._by_document: dict[str, list] | None = None
+
+    def _chunks_by_document(self) -> dict[str, list]:
+        """Built once: judging each citation must not scan every chunk of the index."""
+        if self._by_document is None:
+            self._by_document = {}
+            for chunk in self.assistant.retriever.data.chunks:
+                self._by_document.setdefault(chunk.doc_id, []).append(chunk)
+        return self._by_document
 
     def run(self, questions: list[EvalQuestion]) -> list[dict[str, Any]]:
         return [self.evaluate(q) for q in tqdm(questions, disable=not self.progress_bar, desc="questions")]
@@ -84,8 +93,8 @@ class EvalRun:
 
     def _supports(self, sentence: str, citation) -> bool:
         """Judged against the cited passage: the indexed chunk that holds the quoted span."""
-        chunks = [c for c in self.assistant.retriever.data.chunks
-                  if c.doc_id == citation.doc_id and c.start <= citation.start and citation.end <= c.end]
+        chunks = [c for c in self._chunks_by_document().get(citation.doc_id, [])
+                  if c.start <= citation.start and citation.end <= c.end]
         if not chunks:
             return False
         chunk = chunks[0]
