@@ -2,6 +2,12 @@
 question must find its own passage. Prints R@1, R@5, MRR@10 for isnad's hybrid retriever and,
 in the same run, LangChain's stock BM25Retriever and a plain FAISS dense baseline.
 
+ARCD holds several revisions of the same Wikipedia paragraph (185 of its 460 passages share most
+of their word 3-grams with another). A question asked on one revision is often answered word for
+word by the other, and no retriever can tell which one the annotator saw. The strict R@1 counts
+that as a miss; the extra column "R@1 rev" also accepts a revision of the gold passage that
+contains the gold answer. The targets are judged on the strict figure.
+
     python -m eval.benchmark_retrieval [--data ../shared/data] [--limit N]
 """
 
@@ -26,14 +32,45 @@ SETS = {"ARCD": "arcd/arcd.json", "TyDi-ar": "tydiqa-goldp-ar/arabic_tydiqa_dev.
 Ranker = Callable[[str], list[str]]  # question -> ranked passage ids
 
 
-def rank_metrics(rankings: list[list[str]], gold: list[str]) -> dict[str, float]:
+def rank_metrics(rankings: list[list[str]], gold: list[str], also_right: list[set[str]]) -> dict[str, float]:
     ranks = [ranking.index(target) + 1 if target in ranking else None for ranking, target in zip(rankings, gold)]
     count = len(gold)
     return {
         "R@1": sum(1 for r in ranks if r == 1) / count,
         "R@5": sum(1 for r in ranks if r and r <= 5) / count,
         "MRR@10": sum(1 / r for r in ranks if r and r <= 10) / count,
+        "R@1 rev": sum(1 for ranking, target, extra in zip(rankings, gold, also_right)
+                       if ranking and ranking[0] in extra | {target}) / count,
     }
+
+
+def answer_bearing_revisions(passages: list[SquadPassage], questions: list[SquadQuestion],
+                             min_shared: float = 0.5) -> list[set[str]]:
+    """Per question: the other passages that are revisions of its gold passage (sharing more than
+    `min_shared` of the shorter one's word 3-grams) and contain one of its gold answers."""
+    shingles = {p.id: _word_trigrams(p.text) for p in passages}
+    by_shingle: dict[str, set[str]] = {}
+    for passage_id, grams in shingles.items():
+        for gram in grams:
+            by_shingle.setdefault(gram, set()).add(passage_id)
+    text = {p.id: p.text for p in passages}
+
+    def revisions(passage_id: str) -> set[str]:
+        grams = shingles[passage_id]
+        shared: dict[str, int] = {}
+        for gram in grams:
+            for other in by_shingle[gram] - {passage_id}:
+                shared[other] = shared.get(other, 0) + 1
+        return {other for other, n in shared.items() if n > min_shared * min(len(grams), len(shingles[other]))}
+
+    cached = {p.id: revisions(p.id) for p in passages}
+    return [{other for other in cached[q.passage_id] if any(a and a in text[other] for a in q.answers)}
+            for q in questions]
+
+
+def _word_trigrams(text: str) -> set[str]:
+    words = text.split()
+    return {" ".join(words[i:i + 3]) for i in range(len(words) - 2)}
 
 
 def unique(ids: list[str]) -> list[str]:
@@ -76,26 +113,29 @@ def dense_faiss_ranker(passages: list[SquadPassage], embedder: Embedder) -> tupl
     return rank, seconds
 
 
-def evaluate(name: str, questions: list[SquadQuestion], rank: Ranker, index_seconds: float) -> dict:
+def evaluate(name: str, questions: list[SquadQuestion], also_right: list[set[str]], rank: Ranker,
+             index_seconds: float) -> dict:
     started = time.perf_counter()
     rankings = [rank(q.question) for q in questions]
     query_ms = 1000 * (time.perf_counter() - started) / len(questions)
-    return {"retriever": name, **rank_metrics(rankings, [q.passage_id for q in questions]),
+    return {"retriever": name, **rank_metrics(rankings, [q.passage_id for q in questions], also_right),
             "index_s": index_seconds, "query_ms": query_ms}
 
 
 def run_set(name: str, path: Path, embedder: Embedder, limit: int | None) -> list[dict]:
     passages, questions = read_squad(path)
     questions = questions[:limit] if limit else questions
-    print(f"\n{name}: {len(passages)} passages, {len(questions)} questions")
+    also_right = answer_bearing_revisions(passages, questions)
+    print(f"\n{name}: {len(passages)} passages, {len(questions)} questions "
+          f"({sum(1 for extra in also_right if extra)} with an answer-bearing revision of their passage)")
     with tempfile.TemporaryDirectory() as folder:
-        rows = [evaluate("isnad hybrid", questions, *isnad_ranker(passages, embedder, Path(folder)))]
-    rows.append(evaluate("LangChain BM25Retriever", questions, *langchain_bm25_ranker(passages)))
-    rows.append(evaluate("FAISS dense (USE)", questions, *dense_faiss_ranker(passages, embedder)))
-    print(f"{'retriever':<26}{'R@1':>7}{'R@5':>7}{'MRR@10':>8}{'index s':>9}{'query ms':>10}")
+        rows = [evaluate("isnad hybrid", questions, also_right, *isnad_ranker(passages, embedder, Path(folder)))]
+    rows.append(evaluate("LangChain BM25Retriever", questions, also_right, *langchain_bm25_ranker(passages)))
+    rows.append(evaluate("FAISS dense (USE)", questions, also_right, *dense_faiss_ranker(passages, embedder)))
+    print(f"{'retriever':<26}{'R@1':>7}{'R@5':>7}{'MRR@10':>8}{'R@1 rev':>9}{'index s':>9}{'query ms':>10}")
     for row in rows:
         print(f"{row['retriever']:<26}{row['R@1']:>7.3f}{row['R@5']:>7.3f}{row['MRR@10']:>8.3f}"
-              f"{row['index_s']:>9.1f}{row['query_ms']:>10.1f}")
+              f"{row['R@1 rev']:>9.3f}{row['index_s']:>9.1f}{row['query_ms']:>10.1f}")
     return rows
 
 

@@ -12,7 +12,9 @@ from rag.text import lexical_terms
 class LexicalIndex:
     """Scores every chunk against a query; built in memory from the chunk store at open."""
 
-    def __init__(self, token_lists: list[list[str]], k1: float = 1.2, b: float = 0.75) -> None:
+    # Tuned on TyDi QA (R@1 0.878 -> 0.884), then checked on ARCD (0.708 -> 0.720): n-gram terms repeat
+    # within a word, so term frequency saturates sooner (k1) and long passages are penalised less (b).
+    def __init__(self, token_lists: list[list[str]], k1: float = 0.7, b: float = 0.6) -> None:
         import bm25s
 
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every build at DEBUG
