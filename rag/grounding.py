@@ -15,7 +15,7 @@ import numpy as np
 
 from embeddings import Embedder
 from rag.answer import AnswerSentence, Citation
-from rag.text import detect_language, normalise, search_tokens, sentence_spans
+from rag.text import clause_spans, detect_language, normalise, search_tokens, sentence_spans
 from rag.types import Passage
 
 SUPPORTED = 0.5
@@ -23,10 +23,17 @@ _MARKER = re.compile(r"\[\s*([0-9٠-٩]+(?:\s*[,،]\s*[0-9٠-٩]+)*)\s*\]")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([.،,؟?!؛:])")
 _PLACEHOLDER = re.compile(r"\[\s*n\s*\]\s*:?", re.IGNORECASE)  # small models sometimes write a literal "[n]"
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+# Dates are numbers that do not answer "how many": a year, or a day before a month's name
+# (Gregorian and Levantine Arabic names, English names; matched on normalised text).
+_MONTHS = ("يناير|فبراير|مارس|ابريل|مايو|يونيو|يوليو|اغسطس|سبتمبر|اكتوبر|نوفمبر|ديسمبر|كانون|شباط|اذار|نيسان|ايار|"
+           "حزيران|تموز|اب|ايلول|تشرين|january|february|march|april|may|june|july|august|september|october|"
+           "november|december")
+_DATE = re.compile(rf"\b(?:1[89]|20)\d\d\b|\d{{1,2}}\s*(?:من شهر\s*)?(?:{_MONTHS})\b")
 # "How many" questions are answered by sentences with a number in them.
 _QUANTITY = re.compile(r"(^|\s)كم(\s|$)|how (many|much)|number of|عدد|نسبة|percentage|share", re.IGNORECASE)
-NUMBER_BONUS = 0.3
 PAIR_PENALTY = 0.15
+MIN_QUOTE_WORDS = 4
+LONG_SENTENCE_WORDS = 40  # news sentences can run for a paragraph; quote the clause that answers
 
 
 @dataclass
@@ -96,22 +103,25 @@ class GroundingChecker:
 
     def best_sentences(self, question: str, passages: list[Passage], limit: int = 2,
                        minimum: float = 0.0) -> list[tuple[int, tuple[int, int], float]]:
-        """(passage n, span, score) of the sentences, or pairs of adjacent sentences, that answer
-        the question best, without overlaps.
+        """(passage n, span, score) of the sentences, pairs of adjacent sentences, or clauses of
+        long sentences that answer the question best, without overlaps.
 
-        Score: similarity to the question, plus the share of question words in the span, plus
-        a bonus for a number when the question asks "how many"; a pair pays PAIR_PENALTY for its
-        length. Across languages only the similarity can count, so the bonus must not carry an
-        unrelated sentence over `minimum`."""
+        Score: similarity to the question plus the share of question words in the span (only the
+        similarity can count across languages); a pair pays PAIR_PENALTY for its length. A "how
+        many" question is answered only by a span with a number in it, when there is one."""
         candidates, penalties = [], []
         for n, passage in enumerate(passages, 1):
-            spans = [span for span in sentence_spans(passage.text) if len(passage.text[span[0]:span[1]].split()) >= 4]
-            candidates += [(n, span) for span in spans] + [(n, (a[0], b[1])) for a, b in zip(spans, spans[1:])]
-            penalties += [0.0] * len(spans) + [PAIR_PENALTY] * max(len(spans) - 1, 0)
+            spans, pairs = _quotable_spans(passage.text)
+            candidates += [(n, span) for span in spans + pairs]
+            penalties += [0.0] * len(spans) + [PAIR_PENALTY] * len(pairs)
         if not candidates:
             return []
-        scores = self._sentence_scores(question, [passages[n - 1].text[s:e] for n, (s, e) in candidates])
-        scores -= np.array(penalties)
+        texts = [passages[n - 1].text[s:e] for n, (s, e) in candidates]
+        scores = self._sentence_scores(question, texts) - np.array(penalties)
+        if _QUANTITY.search(question):
+            numbered = np.array([_has_count(text) for text in texts])
+            if (scores[numbered] >= minimum).any():
+                scores[~numbered] = -np.inf
         picked: list[int] = []
         for i in np.argsort(-scores):
             if len(picked) == limit or scores[i] < minimum:
@@ -123,11 +133,21 @@ class GroundingChecker:
     def _sentence_scores(self, question: str, texts: list[str]) -> np.ndarray:
         vectors = self.embedder.encode_documents(texts)
         similarity = vectors @ self.embedder.encode_queries([question])[0]
-        coverage = _weighted_coverage(set(search_tokens(question)), texts)
-        numbers = np.array([bool(_NUMBER.search(normalise(text))) for text in texts], dtype=float)
-        bonus = NUMBER_BONUS * numbers * (similarity + coverage >= 0.5) if _QUANTITY.search(question) else 0
-        return similarity + coverage + bonus
+        return similarity + _weighted_coverage(set(search_tokens(question)), texts)
 
+
+def _quotable_spans(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Sentences of a few words or more, and the clauses of very long ones; then pairs of
+    adjacent sentences (an answer can straddle a full stop)."""
+    spans = [span for span in sentence_spans(text) if _words(text, span) >= MIN_QUOTE_WORDS]
+    pairs = [(a[0], b[1]) for a, b in zip(spans, spans[1:])]
+    clauses = [clause for span in spans if _words(text, span) > LONG_SENTENCE_WORDS
+               for clause in clause_spans(text, *span) if _words(text, clause) >= MIN_QUOTE_WORDS]
+    return spans + clauses, pairs
+
+
+def _words(text: str, span: tuple[int, int]) -> int:
+    return len(text[span[0]:span[1]].split())
 
 
 def _overlaps(a: tuple[int, tuple[int, int]], b: tuple[int, tuple[int, int]]) -> bool:
@@ -141,7 +161,7 @@ def citation(n: int, passage: Passage, span: tuple[int, int]) -> Citation:
 
 def lacks_asked_number(question: str, sentences: list[str]) -> bool:
     """A "how many" question answered without any number has not been answered."""
-    return bool(_QUANTITY.search(question)) and not any(_NUMBER.search(normalise(s)) for s in sentences)
+    return bool(_QUANTITY.search(question)) and not any(_has_count(s) for s in sentences)
 
 
 def restates(claim: str, question: str) -> bool:
@@ -168,6 +188,11 @@ def _weighted_coverage(terms: set[str], texts: list[str]) -> np.ndarray:
 
 def _coverage(terms: set[str], text: str) -> float:
     return len(terms & set(search_tokens(text))) / len(terms) if terms else 0.0
+
+
+def _has_count(text: str) -> bool:
+    """Whether the text holds a number that is not part of a date."""
+    return bool(_NUMBER.search(_DATE.sub(" ", normalise(text))))
 
 
 def _numbers(text: str) -> set[str]:
