@@ -53,7 +53,7 @@ class Assistant:
         self.retriever = retriever
         self.backend = backend
         self.settings = settings or Settings()
-        self.checker = GroundingChecker(retriever.embedder)
+        self.checker = GroundingChecker(retriever.embedder, retriever.translator)
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, llm: str | None = None,
@@ -106,8 +106,8 @@ class Assistant:
         if not passages:
             return False
         best = passages[0]
-        if best.language != detect_language(question):
-            return best.dense_score >= MIN_DENSE
+        if best.language != detect_language(question):  # the top one may be there for its translated words
+            return max(passage.dense_score for passage in passages) >= MIN_DENSE
         words = question_coverage(question, best.title + " " + best.text)
         return words >= MIN_COVERAGE and best.dense_score >= MIN_DENSE_WITH_WORDS
 

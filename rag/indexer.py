@@ -19,6 +19,7 @@ from rag.config import Settings
 from rag.errors import CorpusError, IndexCorruptError, IndexMissingError
 from rag.store import FORMAT_VERSION, IndexData, IndexStore
 from rag.text import NORMALISER_VERSION, lexical_terms, sentence_spans
+from rag.translation import build_vocabulary
 from rag.types import Chunk, Document
 from rag.vectors import build_vector_index, reconstruct_all
 
@@ -35,6 +36,7 @@ class IndexReport:
     unchanged: list[str] = field(default_factory=list)
     chunks: int = 0
     embedded_chunks: int = 0
+    embedded_words: int = 0  # vocabulary words new to the index (rag.translation)
     faiss_type: str = ""
     seconds: float = 0.0
     rebuilt_because: str | None = None
@@ -114,9 +116,23 @@ class Indexer:
         owners = np.concatenate([sentence_chunks, new_sentence_chunks]).astype(np.int64)
         chunk_index, chunk_kind = build_vector_index(chunk_matrix, self.exact_search_limit)
         sentence_index, sentence_kind = build_vector_index(sentence_matrix, self.exact_search_limit)
+        vocabulary, vocabulary_vectors, report.embedded_words = self._vocabulary(chunks, previous)
         manifest = self._manifest(documents, chunks, {"chunks": chunk_kind, "sentences": sentence_kind})
         by_id = {document.id: document for document in documents}
-        return IndexData(manifest, by_id, chunks, chunk_index, sentence_index, owners)
+        return IndexData(manifest, by_id, chunks, chunk_index, sentence_index, owners, vocabulary, vocabulary_vectors)
+
+    def _vocabulary(self, chunks: list[Chunk], previous: IndexData | None) -> tuple[list, np.ndarray, int]:
+        """The corpus's words with their vectors (for query translation); known words keep theirs."""
+        vocabulary = build_vocabulary(chunks)
+        known = {entry: i for i, entry in enumerate(previous.vocabulary)} if previous else {}
+        vectors = np.zeros((len(vocabulary), self.embedder.dimension), np.float32)
+        fresh = [i for i, entry in enumerate(vocabulary) if entry not in known]
+        for i, entry in enumerate(vocabulary):
+            if entry in known:
+                vectors[i] = previous.vocabulary_vectors[known[entry]]
+        if fresh:
+            vectors[fresh] = self.embedder.encode_documents([vocabulary[i][1] for i in fresh])
+        return vocabulary, vectors, len(fresh)
 
     def _reuse(self, reused: list[Document], previous: IndexData | None):
         dimension = self.embedder.dimension

@@ -3,8 +3,9 @@
 The lexical side (BM25 over stemmed Arabic/English) is precise but only works when query and
 passage share a language; the dense side (multilingual embeddings) works across languages but
 is fuzzier. So each passage is scored by its dense similarity (its own vector plus its best
-sentence's), and the lexical score is added only for passages in the query's language, and only
-as strongly as it is confident. Noise from a side that cannot work never outvotes the other.
+sentence's), plus a lexical score scaled to the query's best match: the query itself for
+passages in its language, and at half weight its word-by-word translation (rag.translation)
+for passages in the other. Untranslated BM25 across languages is pure noise and never counts.
 
     >>> retriever = Retriever.open(".isnad/index")
     >>> for passage in retriever.search("How many civilians were trapped in Aleppo?", k=3):
@@ -26,6 +27,7 @@ from rag.indexer import lexical_tokens
 from rag.lexical import LexicalIndex
 from rag.store import IndexData, IndexStore
 from rag.text import detect_language
+from rag.translation import WordTranslator
 from rag.types import Passage
 from rag.vectors import reconstruct_all
 
@@ -35,6 +37,7 @@ MAX_QUERY_CHARS = 2_000
 CANDIDATES = 100
 SENTENCE_WEIGHT = 0.5   # share of the dense score that comes from the best sentence
 LEXICAL_WEIGHT = 2.0    # weight of a fully confident lexical match against the dense score
+TRANSLATED_WEIGHT = 1.0  # the same for a translated query: word-by-word translation is noisier
 
 
 class Retriever:
@@ -45,6 +48,7 @@ class Retriever:
         self._lexical = LexicalIndex([lexical_tokens(chunk) for chunk in data.chunks])
         self._chunk_matrix = reconstruct_all(data.chunk_vectors)
         self._languages = np.array([chunk.language for chunk in data.chunks])
+        self.translator = WordTranslator(data.vocabulary, data.vocabulary_vectors, embedder)
 
     @classmethod
     def open(cls, index_dir: str | Path = ".isnad/index", model: str | None = None,
@@ -100,13 +104,17 @@ class Retriever:
         return (1 - SENTENCE_WEIGHT) * chunk_scores + SENTENCE_WEIGHT * best_sentence
 
     def _lexical_scores(self, query: str, allowed: np.ndarray) -> np.ndarray:
-        """BM25 for passages in the query's language, scaled to [0, LEXICAL_WEIGHT] by the best match."""
-        scores = self._lexical.scores(query)
-        scores[(self._languages != detect_language(query)) | ~allowed] = 0.0
-        best = float(scores.max()) if len(scores) else 0.0
-        if best <= 0:
-            return scores
-        return LEXICAL_WEIGHT * scores / best
+        """BM25 per passage language: the query for its own language, its translation for the
+        other, each scaled to its best match."""
+        query_language = detect_language(query)
+        scores = np.zeros(len(self._languages), dtype=np.float32)
+        for language in set(self._languages[allowed].tolist()):
+            same = language == query_language
+            text = query if same else self.translator.translate(query, language)
+            if text:
+                scores += _scaled(self._lexical.scores(text), allowed & (self._languages == language),
+                                  LEXICAL_WEIGHT if same else TRANSLATED_WEIGHT)
+        return scores
 
     def _passage(self, index: int, score: float, dense: float, lexical: float) -> Passage:
         chunk = self.data.chunks[index]
@@ -119,6 +127,13 @@ class Retriever:
         from rag.langchain_adapter import IsnadLangChainRetriever
 
         return IsnadLangChainRetriever(retriever=self, k=k, filters=filters)
+
+
+def _scaled(scores: np.ndarray, keep: np.ndarray, weight: float) -> np.ndarray:
+    """Scores of the kept passages scaled to [0, weight] by the best of them; 0 elsewhere."""
+    scores = np.where(keep, scores, 0.0)
+    best = float(scores.max()) if len(scores) else 0.0
+    return weight * scores / best if best > 0 else scores
 
 
 def _faiss_search(index, query_vector: np.ndarray, allowed_ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

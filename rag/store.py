@@ -28,9 +28,10 @@ from rag.types import Chunk, Document
 if TYPE_CHECKING:
     import faiss
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the vocabulary for query translation
 _POINTER = "CURRENT"
-_FILES = ("manifest.json", "documents.jsonl", "chunks.jsonl", "chunks.faiss", "sentences.faiss", "sentence_chunks.npy")
+_FILES = ("manifest.json", "documents.jsonl", "chunks.jsonl", "chunks.faiss", "sentences.faiss", "sentence_chunks.npy",
+          "vocabulary.jsonl", "vocabulary.npy")
 
 
 @dataclass
@@ -43,6 +44,8 @@ class IndexData:
     chunk_vectors: "faiss.Index"
     sentence_vectors: "faiss.Index"
     sentence_chunks: np.ndarray  # chunk id of each sentence vector
+    vocabulary: list[tuple[str, str]]  # (language, word) of the corpus's words (rag.translation)
+    vocabulary_vectors: np.ndarray
 
 
 class IndexStore:
@@ -68,15 +71,19 @@ class IndexStore:
             chunk_vectors = faiss.read_index(str(folder / "chunks.faiss"))
             sentence_vectors = faiss.read_index(str(folder / "sentences.faiss"))
             sentence_chunks = np.load(folder / "sentence_chunks.npy", allow_pickle=False)
+            vocabulary = [(row["language"], row["word"]) for row in _read_jsonl(folder / "vocabulary.jsonl")]
+            vocabulary_vectors = np.load(folder / "vocabulary.npy", allow_pickle=False)
         except IndexCorruptError:
             raise
         except Exception as error:  # truncated JSON, damaged FAISS file, missing member
             raise IndexCorruptError(f"index at {self.index_dir} is damaged ({type(error).__name__}: {error}); "
                                     f"rebuild it with `isnad index`") from error
-        if chunk_vectors.ntotal != len(chunks) or sentence_vectors.ntotal != len(sentence_chunks):
+        if (chunk_vectors.ntotal != len(chunks) or sentence_vectors.ntotal != len(sentence_chunks)
+                or len(vocabulary_vectors) != len(vocabulary)):
             raise IndexCorruptError(f"index at {self.index_dir} is inconsistent (vector and chunk counts differ); "
                                     f"rebuild it with `isnad index`")
-        return IndexData(manifest, documents, chunks, chunk_vectors, sentence_vectors, sentence_chunks)
+        return IndexData(manifest, documents, chunks, chunk_vectors, sentence_vectors, sentence_chunks,
+                         vocabulary, vocabulary_vectors)
 
     def write(self, data: IndexData) -> Path:
         """Write a new generation, then switch CURRENT to it in one atomic rename."""
@@ -91,6 +98,8 @@ class IndexStore:
         faiss.write_index(data.chunk_vectors, str(folder / "chunks.faiss"))
         faiss.write_index(data.sentence_vectors, str(folder / "sentences.faiss"))
         np.save(folder / "sentence_chunks.npy", data.sentence_chunks.astype(np.int64), allow_pickle=False)
+        _write_jsonl(folder / "vocabulary.jsonl", ({"language": lang, "word": word} for lang, word in data.vocabulary))
+        np.save(folder / "vocabulary.npy", data.vocabulary_vectors.astype(np.float32), allow_pickle=False)
         _fsync_folder(folder)
         pointer = self.index_dir / f"{_POINTER}.tmp"
         pointer.write_text(folder.name, "utf-8")

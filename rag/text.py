@@ -11,7 +11,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-NORMALISER_VERSION = "6"
+NORMALISER_VERSION = "7"
 
 _HARAKAT = re.compile("[\u064b-\u065f\u0670\u0640]")  # diacritics and tatweel
 _ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
@@ -25,7 +25,7 @@ _MARKUP = re.compile(r"<[^>]{0,200}>")
 _STOPWORD_TEXT = """في من على الى عن ان او ثم هذا هذه ذلك تلك التي الذي الذين هو هي هم كان كانت قد لقد
     مع عند بين حتى اذا ما ماذا لماذا كيف متى اين هل كم اي ايه لا لم لن و ف ب ل ك ال ماهو ماهي وما
     the a an of in on at to and or is are was were be by for with from as that this what which who
-    whom when where why how did do does has have had it its"""
+    whom when where why how did do does has have had it its many much according"""
 
 
 def normalise(text: str) -> str:
@@ -38,6 +38,10 @@ def normalise(text: str) -> str:
 
 # Function words that carry no topic (BM25 IDF handles the rest), folded like the text they meet ("متى" -> "متي").
 _STOPWORDS = frozenset(normalise(_STOPWORD_TEXT).split())
+
+
+def is_stopword(word: str) -> bool:
+    return normalise(word) in _STOPWORDS
 
 
 @lru_cache(maxsize=2)

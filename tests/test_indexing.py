@@ -50,6 +50,10 @@ def test_only_changed_and_new_files_are_embedded(corpus_copy, tmp_path, embedder
         if chunk.doc_id == "000_ae54cc0608da1c8c.txt":
             assert np.array_equal(new_vectors[chunk.chunk_id], old_by_span[(chunk.doc_id, chunk.start)])
     assert "002_239a53276f838fa4.txt" not in after.documents
+    # the vocabulary for query translation follows the corpus, embedding only words it has not seen
+    assert first.embedded_words == len(before.vocabulary) > 500
+    assert 0 < second.embedded_words < 10
+    assert ("ar", "بريتا") in before.vocabulary and ("ar", "بريتا") not in after.vocabulary  # only in 002
     assert Retriever.open(index_dir, embedder=embedder).search("وأعلن المجلس المحلي عن 12 قتيلا جديدا")[0].doc_id \
         == "004_e713a1ed33e76c5f.txt"
 

@@ -1,0 +1,43 @@
+"""Query translation through the multilingual embedding space, on the real model and seed index."""
+
+import pytest
+
+from rag import Retriever
+from rag import retriever as retriever_module
+from rag.translation import consonant_skeleton
+
+# Its answer ("40 طفلا") sits in a chunk that the dense side alone ranks below the top 10.
+CHILDREN_KILLED = "How many children were killed by rebel shells in the western districts of Aleppo?"
+
+
+@pytest.fixture(scope="module")
+def retriever(seed_index, embedder):
+    return Retriever.open(seed_index, embedder=embedder)
+
+
+def test_question_words_become_corpus_words_of_the_other_language(retriever):
+    words = retriever.translator.translate("How many children were killed?", "ar").split()
+    assert "الأطفال" in words and "قتل" in words
+    assert not set(words) & {"كم", "عدد"}  # "how many" is a function word, not a topic
+
+
+def test_a_name_the_encoder_does_not_know_is_matched_by_its_consonants(retriever):
+    assert consonant_skeleton("Firdous") == consonant_skeleton("الفردوس") == "frds"
+    assert consonant_skeleton("Hamidiya") == consonant_skeleton("الحميدية")
+    assert "الفردوس" in retriever.translator.translate("What happened in al-Firdous?", "ar").split()
+    # two-consonant keys collide with common words ("Deir" and "ضرورة" are both "dr"), so they are not used
+    assert "ضرورة" not in retriever.translator.translate("Deir", "ar").split()
+
+
+def test_nothing_to_translate_into(retriever):
+    assert retriever.translator.translate("How many children were killed?", "en") == ""  # no English articles
+    assert retriever.translator.translate("how many of the", "ar") == ""
+
+
+def test_translated_words_rank_the_answer_first(retriever, monkeypatch):
+    def top_text():
+        return retriever.search(CHILDREN_KILLED, k=1)[0].text
+
+    assert "40 طفلا" in top_text()
+    monkeypatch.setattr(retriever_module, "TRANSLATED_WEIGHT", 0.0)
+    assert "40 طفلا" not in top_text()
