@@ -33,6 +33,8 @@ _DATE = re.compile(rf"\b(?:1[89]|20)\d\d\b|\d{{1,2}}\s*(?:من شهر\s*)?(?:{_M
 # "How many" questions are answered by sentences with a number in them.
 _QUANTITY = re.compile(r"(^|\s)كم(\s|$)|how (many|much)|number of|عدد|نسبة|percentage|share", re.IGNORECASE)
 PAIR_PENALTY = 0.15
+COUNTED_BONUS = 0.2
+COUNT_WINDOW = 3  # tokens either side of a number: "250 ألف مدني"
 MIN_QUOTE_WORDS = 4
 
 
@@ -119,11 +121,14 @@ class GroundingChecker:
             return []
         texts = [passages[n - 1].text[s:e] for n, (s, e) in candidates]
         languages = np.array([passages[n - 1].language for n, _ in candidates])
-        scores = self._sentence_scores(question, texts, languages) - np.array(penalties)
+        terms = self._question_terms(question, set(languages.tolist()))
+        scores = self._sentence_scores(question, texts, languages, terms) - np.array(penalties)
         if _QUANTITY.search(question):
             numbered = np.array([_has_count(text) for text in texts])
             if (scores[numbered] >= minimum).any():
                 scores[~numbered] = -np.inf
+            scores += COUNTED_BONUS * np.array([_counts_asked_thing(terms[lang], text)
+                                                for text, lang in zip(texts, languages)])
         picked: list[int] = []
         for i in np.argsort(-scores):
             if len(picked) == limit or scores[i] < minimum:
@@ -132,14 +137,20 @@ class GroundingChecker:
                 picked.append(int(i))
         return [(candidates[i][0], candidates[i][1], float(scores[i])) for i in picked]
 
-    def _sentence_scores(self, question: str, texts: list[str], languages: np.ndarray) -> np.ndarray:
+    def _question_terms(self, question: str, languages: set[str]) -> dict[str, set[str]]:
+        """The question's stemmed words in each passage language (translated where it differs)."""
+        own = detect_language(question)
+        return {language: set(search_tokens(question if language == own or not self.translator
+                                            else self.translator.translate(question, language)))
+                for language in languages}
+
+    def _sentence_scores(self, question: str, texts: list[str], languages: np.ndarray,
+                         terms: dict[str, set[str]]) -> np.ndarray:
         vectors = self.embedder.encode_documents(texts)
         scores = vectors @ self.embedder.encode_queries([question])[0]
-        for language in set(languages.tolist()):
+        for language, language_terms in terms.items():
             rows = np.flatnonzero(languages == language)
-            terms = question if language == detect_language(question) or not self.translator \
-                else self.translator.translate(question, language)
-            scores[rows] += _weighted_coverage(set(search_tokens(terms)), [texts[i] for i in rows])
+            scores[rows] += _weighted_coverage(language_terms, [texts[i] for i in rows])
         return scores
 
 
@@ -192,6 +203,21 @@ def _weighted_coverage(terms: set[str], texts: list[str]) -> np.ndarray:
 
 def _coverage(terms: set[str], text: str) -> float:
     return len(terms & set(search_tokens(text))) / len(terms) if terms else 0.0
+
+
+def _counts_asked_thing(terms: set[str], text: str) -> bool:
+    """A number next to a word of the question: "250 ألف مدني" counts what "how many civilians"
+    asks about, "50 ألف شخص" does not."""
+    tokens = search_tokens(_DATE.sub(" ", normalise(text)))
+    return any(token[0].isdigit() and any(_same_word(near, term) for near in tokens[max(0, i - COUNT_WINDOW):i + COUNT_WINDOW + 1]
+                                          for term in terms)
+               for i, token in enumerate(tokens))
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Light stems of one word can differ by a letter ("مدنياً" -> "مدني", "مدني" -> "مدن")."""
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 3 and long.startswith(short)
 
 
 def _has_count(text: str) -> bool:

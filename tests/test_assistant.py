@@ -158,6 +158,14 @@ def test_a_date_does_not_answer_how_many(extractive):
     assert not lacks_asked_number("How many civilians?", ["About 250,000 civilians remain."])
 
 
+def test_the_number_next_to_the_asked_noun_is_the_window_shown_to_the_model(extractive):
+    # "50 ألف شخص" matches more of the question's wording; "250 ألف مدني" counts the civilians asked about.
+    question = "كم مدنياً يريد المجلس المحلي إخراجهم عبر ممرات آمنة من حلب؟"
+    passages = extractive.retriever.search(question, k=5)
+    [(n, (start, end), _)] = extractive.checker.best_sentences(question, passages, limit=1)
+    assert "250 ألف مدني" in passages[n - 1].text[start:end]
+
+
 def test_extractive_mode_needs_no_model(extractive):
     answer = extractive.ask("كم مدنياً محاصراً طالب المجلس المحلي لمحافظة دير الزور بإنقاذهم؟")
     assert answer.mode == "extractive" and answer.citations[0].doc_id == DEIR
