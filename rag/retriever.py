@@ -48,7 +48,8 @@ class Retriever:
         self._lexical = LexicalIndex([lexical_tokens(chunk) for chunk in data.chunks])
         self._chunk_matrix = reconstruct_all(data.chunk_vectors)
         self._languages = np.array([chunk.language for chunk in data.chunks])
-        self.translator = WordTranslator(data.vocabulary, data.vocabulary_vectors, embedder)
+        self.translator = WordTranslator(data.vocabulary, data.vocabulary_vectors, embedder,
+                                         [(chunk.language, chunk.text) for chunk in data.chunks])
 
     @classmethod
     def open(cls, index_dir: str | Path = ".isnad/index", model: str | None = None,

@@ -9,7 +9,9 @@ questions over the Arabic seed articles (eval/sets/cross-lingual-questions.jsonl
 answers holding the reference facts went from 5 to 10.
 
 The encoder does not know rare names ("Hamidiya", "Firdous"), so a name it cannot place is
-matched by its consonants instead: "Firdous" and "الفردوس" both read "frds".
+matched by its consonants instead: "Firdous" and "الفردوس" both read "frds". Short names
+("Deir", "Sham") collide with common words, so they are matched only as the two-word names
+the corpus writes ("Deir ez-Zor" and "دير الزور" both read "dr zr").
 
     >>> translator.translate("How many children were killed?", "ar")
     'الأطفال أطفال اطفالهم قتل بمقتل القتلى'
@@ -45,6 +47,8 @@ _LATIN_SPELLINGS = (("sch", "s"), ("sh", "s"), ("ch", "s"), ("kh", "k"), ("gh", 
 _ARABIC_ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")
 _NOT_A_CONSONANT = re.compile("[^bdfhjklmnrstz]")
 _REPEATS = re.compile(r"(.)\1+")
+# Two capitalised words, perhaps joined by an article or particle: "Deir ez-Zor", "Fatah al-Sham".
+_NAME_PAIR = re.compile(r"\b([A-Z][a-z']+)[\s-]+(?:(?:al|el|ez|ad|as|ash|ar|at|an|de|bin|ibn|abu)[\s-]+)?(?=([A-Z][a-z']+))")
 
 Vocabulary = list[tuple[str, str]]  # (language, word), grouped by language
 
@@ -90,7 +94,9 @@ def build_vocabulary(chunks: list[Chunk]) -> Vocabulary:
 class WordTranslator:
     """Nearest corpus words in another language, for each content word of a text."""
 
-    def __init__(self, vocabulary: Vocabulary, vectors: np.ndarray, embedder: Embedder) -> None:
+    def __init__(self, vocabulary: Vocabulary, vectors: np.ndarray, embedder: Embedder,
+                 texts: list[tuple[str, str]] = ()) -> None:
+        """`texts`: (language, text) of the corpus, where two-word names are looked up."""
         self.embedder = embedder
         self._words = [word for _, word in vocabulary]
         self._vectors = vectors
@@ -101,6 +107,7 @@ class WordTranslator:
             skeleton = consonant_skeleton(word)
             if _may_be_name(word) and len(skeleton) >= MIN_SKELETON:
                 self._names.setdefault((language, skeleton), []).append(word)
+        self._pairs = _short_name_pairs(texts)
 
     def translate(self, text: str, target: str) -> str:
         """Space-separated corpus words in `target` that translate the text's content words
@@ -116,4 +123,22 @@ class WordTranslator:
             if not best and _may_be_name(word):
                 best = self._names.get((target, consonant_skeleton(word)), [])[:SPELLINGS_PER_NAME]
             found += best
+        for first, second in _NAME_PAIR.findall(text):
+            found += self._pairs.get((target, consonant_skeleton(first), consonant_skeleton(second)), [])
         return " ".join(dict.fromkeys(found))
+
+
+def _short_name_pairs(texts: list[tuple[str, str]]) -> dict[tuple[str, str, str], list[str]]:
+    """(language, skeleton, skeleton) -> the two words, for adjacent words of which one has a
+    skeleton too short to match alone. Arabic words only: Latin names need capitals, handled above."""
+    pairs: dict[tuple[str, str, str], list[str]] = {}
+    skeletons: dict[str, str] = {}
+    for language, text in texts:
+        words = [word for word in _WORD.findall(text) if not word[:1].isascii()]
+        for first, second in zip(words, words[1:]):
+            if is_stopword(first) or is_stopword(second):
+                continue
+            keys = [skeletons.setdefault(word, consonant_skeleton(word)) for word in (first, second)]
+            if keys[0] and keys[1] and len(keys[0] + keys[1]) >= MIN_SKELETON and min(map(len, keys)) < MIN_SKELETON:
+                pairs.setdefault((language, *keys), [first, second])
+    return pairs

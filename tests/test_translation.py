@@ -29,6 +29,12 @@ def test_a_name_the_encoder_does_not_know_is_matched_by_its_consonants(retriever
     assert "ضرورة" not in retriever.translator.translate("Deir", "ar").split()
 
 
+def test_a_short_two_word_name_is_matched_as_the_corpus_writes_it(retriever):
+    assert retriever.translator.translate("Deir", "ar") == ""
+    assert retriever.translator.translate("in Deir ez-Zor", "ar").split() == ["دير", "الزور"]
+    assert {"جبهة", "فتح", "الشام"} <= set(retriever.translator.translate("Jabhat Fatah al-Sham", "ar").split())
+
+
 def test_nothing_to_translate_into(retriever):
     assert retriever.translator.translate("How many children were killed?", "en") == ""  # no English articles
     assert retriever.translator.translate("how many of the", "ar") == ""
