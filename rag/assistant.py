@@ -162,7 +162,7 @@ class Assistant:
 
     def _extractive(self, question: str, passages: list[Passage], language: str, mode: str) -> Answer:
         across = passages[0].language != detect_language(question)
-        picks = self.checker.best_sentences(question, passages,
+        picks = self.checker.best_sentences(question, passages, strict=True,
                                             minimum=MIN_SENTENCE_SCORE_ACROSS if across else MIN_SENTENCE_SCORE)
         if not picks:
             return self._abstain(ABSTAIN[language], language, question, 0.0)

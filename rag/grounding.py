@@ -104,14 +104,16 @@ class GroundingChecker:
         vectors = self.embedder.encode_documents([claim] + sentences)
         return np.clip(vectors[1:] @ vectors[0], 0, 1)
 
-    def best_sentences(self, question: str, passages: list[Passage], limit: int = 2,
-                       minimum: float = 0.0) -> list[tuple[int, tuple[int, int], float]]:
+    def best_sentences(self, question: str, passages: list[Passage], limit: int = 2, minimum: float = 0.0,
+                       strict: bool = False) -> list[tuple[int, tuple[int, int], float]]:
         """(passage n, span, score) of the sentences, or pairs of adjacent sentences, that answer
         the question best, without overlaps.
 
         Score: similarity to the question plus the share of question words in the span (across
         languages, of the question's translated words); a pair pays PAIR_PENALTY for its length.
-        A "how many" question is answered only by a span with a number in it, when there is one."""
+        A "how many" question is answered only by a span with a number in it, when there is one,
+        preferably a number next to a word of the question. `strict` (for quoting without a model):
+        if no picked span has such a number, nothing is picked rather than an unrelated number."""
         candidates, penalties = [], []
         for n, passage in enumerate(passages, 1):
             spans, pairs = _quotable_spans(passage.text)
@@ -123,18 +125,13 @@ class GroundingChecker:
         languages = np.array([passages[n - 1].language for n, _ in candidates])
         terms = self._question_terms(question, set(languages.tolist()))
         scores = self._sentence_scores(question, texts, languages, terms) - np.array(penalties)
+        counted = None
         if _QUANTITY.search(question):
-            numbered = np.array([_has_count(text) for text in texts])
-            if (scores[numbered] >= minimum).any():
-                scores[~numbered] = -np.inf
-            scores += COUNTED_BONUS * np.array([_counts_asked_thing(terms[lang], text)
-                                                for text, lang in zip(texts, languages)])
-        picked: list[int] = []
-        for i in np.argsort(-scores):
-            if len(picked) == limit or scores[i] < minimum:
-                break
-            if not any(_overlaps(candidates[i], candidates[j]) for j in picked):
-                picked.append(int(i))
+            counted = np.array([_counts_asked_thing(terms[lang], text) for text, lang in zip(texts, languages)])
+            scores = _prefer_counts(scores, texts, counted, minimum)
+        picked = _pick(scores, candidates, limit, minimum)
+        if strict and counted is not None and not counted[picked].any():
+            return []
         return [(candidates[i][0], candidates[i][1], float(scores[i])) for i in picked]
 
     def _question_terms(self, question: str, languages: set[str]) -> dict[str, set[str]]:
@@ -163,6 +160,25 @@ def _quotable_spans(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, i
 
 def _words(text: str, span: tuple[int, int]) -> int:
     return len(text[span[0]:span[1]].split())
+
+
+def _prefer_counts(scores: np.ndarray, texts: list[str], counted: np.ndarray, minimum: float) -> np.ndarray:
+    """For "how many": only spans with a number (if any is good enough), best if next to a question word."""
+    numbered = np.array([_has_count(text) for text in texts])
+    if (scores[numbered] >= minimum).any():
+        scores = np.where(numbered, scores, -np.inf)
+    return scores + COUNTED_BONUS * counted
+
+
+def _pick(scores: np.ndarray, candidates: list, limit: int, minimum: float) -> list[int]:
+    """The best-scoring candidates above `minimum` that do not overlap."""
+    picked: list[int] = []
+    for i in np.argsort(-scores):
+        if len(picked) == limit or scores[i] < minimum:
+            break
+        if not any(_overlaps(candidates[i], candidates[j]) for j in picked):
+            picked.append(int(i))
+    return picked
 
 
 def _overlaps(a: tuple[int, tuple[int, int]], b: tuple[int, tuple[int, int]]) -> bool:

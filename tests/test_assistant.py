@@ -166,6 +166,12 @@ def test_the_number_next_to_the_asked_noun_is_the_window_shown_to_the_model(extr
     assert "250 ألف مدني" in passages[n - 1].text[start:end]
 
 
+def test_extractive_mode_quotes_no_unrelated_number(extractive):
+    # The corpus has numbers about Aleppo, none about inspectors: quoting one would answer wrongly.
+    assert extractive.ask("How many chemical weapons inspectors visited Aleppo in 2016?").abstained
+    assert not extractive.ask("How many civilians were trapped in eastern Aleppo?").abstained
+
+
 def test_extractive_mode_needs_no_model(extractive):
     answer = extractive.ask("كم مدنياً محاصراً طالب المجلس المحلي لمحافظة دير الزور بإنقاذهم؟")
     assert answer.mode == "extractive" and answer.citations[0].doc_id == DEIR
