@@ -139,6 +139,34 @@ def run_set(name: str, path: Path, embedder: Embedder, limit: int | None) -> lis
     return rows
 
 
+def mixed_corpus_timings(data: Path, embedder: Embedder) -> None:
+    """Query time on the seed articles plus FA-KES (Arabic and English news), where questions in
+    either language are also translated word by word for the articles in the other."""
+    from eval.questions import load_questions
+    from rag.loaders import CorpusLoader
+
+    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    documents = CorpusLoader().run([corpus, data / "fa-kes" / "fakes.csv"]).documents
+    sets = Path(__file__).parent / "sets"
+    questions = [q.question for name in ("seed-questions.jsonl", "cross-lingual-questions.jsonl")
+                 for q in load_questions(sets / name)[0]]
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        report = Indexer(Path(folder), embedder).run(documents)
+        opened = time.perf_counter()
+        retriever = Retriever.open(folder, embedder=embedder)
+        print(f"\nseed + FA-KES: {len(documents)} documents, {report.chunks} chunks, "
+              f"{len(retriever.data.vocabulary)} vocabulary words; index {opened - started:.1f} s, "
+              f"open {time.perf_counter() - opened:.2f} s")
+        for language in ("ar", "en"):
+            asked = [q for q in questions if detect_language(q) == language]
+            started = time.perf_counter()
+            for question in asked:
+                retriever.search(question, k=5)
+            print(f"{language} questions: {1000 * (time.perf_counter() - started) / len(asked):.1f} ms per query "
+                  f"({len(asked)} questions)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -147,6 +175,7 @@ def main() -> None:
     embedder = Embedder()
     for name, relative in SETS.items():
         run_set(name, args.data / relative, embedder, args.limit)
+    mixed_corpus_timings(args.data, embedder)
 
 
 if __name__ == "__main__":
