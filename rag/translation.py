@@ -6,7 +6,7 @@ index keeps the corpus's own words with their vectors, and a question's words ar
 their nearest corpus words in the other language. The lexical side and the sentence picker can
 then match an English question against Arabic text (and the reverse). Measured on 12 English
 questions over the Arabic seed articles (eval/sets/cross-lingual-questions.jsonl), answers
-holding the reference facts: extractive 5 -> 11, local model 4 -> 11 (10 and 9 without names).
+holding the reference facts: extractive 5 -> 11, local model 4 -> 11 (10 each before two-word names).
 
 The encoder does not know rare names ("Hamidiya", "Firdous"), so a name it cannot place is
 matched by its consonants instead: "Firdous" and "الفردوس" both read "frds". Short names
