@@ -129,7 +129,10 @@ class GroundingChecker:
         if _QUANTITY.search(question):
             counted = np.array([_counts_asked_thing(terms[lang], text) for text, lang in zip(texts, languages)])
             scores = _prefer_counts(scores, texts, counted, minimum)
-        picked = _pick(scores, candidates, limit, minimum)
+        # Chunks overlap, so one sentence can be a candidate twice: compare places in the document.
+        places = [(passages[n - 1].doc_id, passages[n - 1].start + s, passages[n - 1].start + e)
+                  for n, (s, e) in candidates]
+        picked = _pick(scores, places, limit, minimum)
         if strict and counted is not None and not counted[picked].any():
             return []
         return [(candidates[i][0], candidates[i][1], float(scores[i])) for i in picked]
@@ -170,19 +173,19 @@ def _prefer_counts(scores: np.ndarray, texts: list[str], counted: np.ndarray, mi
     return scores + COUNTED_BONUS * counted
 
 
-def _pick(scores: np.ndarray, candidates: list, limit: int, minimum: float) -> list[int]:
-    """The best-scoring candidates above `minimum` that do not overlap."""
+def _pick(scores: np.ndarray, places: list[tuple[str, int, int]], limit: int, minimum: float) -> list[int]:
+    """The best-scoring candidates above `minimum` that do not overlap in their document."""
     picked: list[int] = []
     for i in np.argsort(-scores):
         if len(picked) == limit or scores[i] < minimum:
             break
-        if not any(_overlaps(candidates[i], candidates[j]) for j in picked):
+        if not any(_overlaps(places[i], places[j]) for j in picked):
             picked.append(int(i))
     return picked
 
 
-def _overlaps(a: tuple[int, tuple[int, int]], b: tuple[int, tuple[int, int]]) -> bool:
-    return a[0] == b[0] and a[1][0] < b[1][1] and b[1][0] < a[1][1]
+def _overlaps(a: tuple[str, int, int], b: tuple[str, int, int]) -> bool:
+    return a[0] == b[0] and a[1] < b[2] and b[1] < a[2]
 
 
 def citation(n: int, passage: Passage, span: tuple[int, int]) -> Citation:

@@ -166,6 +166,18 @@ def test_the_number_next_to_the_asked_noun_is_the_window_shown_to_the_model(extr
     assert "250 ألف مدني" in passages[n - 1].text[start:end]
 
 
+def test_a_sentence_in_two_overlapping_chunks_is_quoted_once(extractive):
+    first, shared, last = ("قصفت الطائرات الروسية حي الحميدية فجر اليوم.", "وقتل في القصف سبعة مدنيين بينهم طفلان.",
+                           "ونزحت عشرات العائلات إلى الريف الشرقي.")
+    document = f"{first} {shared} {last}"
+    start = document.index(shared)
+    chunks = [Passage("d.txt", "t", f"{first} {shared}", 1.0, 0, start + len(shared), {}, language="ar"),
+              Passage("d.txt", "t", f"{shared} {last}", 1.0, start, len(document), {}, language="ar")]
+    picks = extractive.checker.best_sentences("كم مدنيا قتل في القصف؟", chunks, limit=2)
+    quotes = [chunks[n - 1].text[s:e] for n, (s, e), _ in picks]
+    assert sum(shared in quote for quote in quotes) == 1
+
+
 def test_extractive_mode_quotes_no_unrelated_number(extractive):
     # The corpus has numbers about Aleppo, none about inspectors: quoting one would answer wrongly.
     assert extractive.ask("How many chemical weapons inspectors visited Aleppo in 2016?").abstained
