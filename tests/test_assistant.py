@@ -155,7 +155,9 @@ def test_a_date_does_not_answer_how_many(extractive):
     answer = extractive.ask("كم مدنياً يريد المجلس المحلي إخراجهم عبر ممرات آمنة من حلب؟")
     assert "250 ألف مدني" in answer.text
     assert lacks_asked_number("How many civilians?", ["On 30 November 2016 the council called for corridors."])
+    assert lacks_asked_number("كم مدنيا؟", ["قصفت الطائرات البلدة فجر الاثنين."])  # Monday, not "two"
     assert not lacks_asked_number("How many civilians?", ["About 250,000 civilians remain."])
+    assert not lacks_asked_number("من كم محافظة يتكون العراق؟", ["ويتكون من ثمان عشرة محافظة."])  # in words
 
 
 def test_the_number_next_to_the_asked_noun_is_the_window_shown_to_the_model(extractive):
