@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 
 from embeddings import Embedder
 from eval.squad import SquadPassage, SquadQuestion, read_squad

@@ -15,6 +15,7 @@ import numpy as np
 
 from embeddings import Embedder
 from rag.answer import AnswerSentence, Citation
+from rag.quantities import asks_how_many, counts_asked_thing, has_count
 from rag.text import detect_language, normalise, search_tokens, sentence_spans
 from rag.translation import WordTranslator
 from rag.types import Passage
@@ -24,24 +25,8 @@ _MARKER = re.compile(r"\[\s*([0-9٠-٩]+(?:\s*[,،]\s*[0-9٠-٩]+)*)\s*\]")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([.،,؟?!؛:])")
 _PLACEHOLDER = re.compile(r"\[\s*n\s*\]\s*:?", re.IGNORECASE)  # small models sometimes write a literal "[n]"
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-# Dates are numbers that do not answer "how many": a year, a day before a month's name, a weekday
-# (Gregorian and Levantine Arabic names, English names; matched on normalised text).
-_MONTHS = ("يناير|فبراير|مارس|ابريل|مايو|يونيو|يوليو|اغسطس|سبتمبر|اكتوبر|نوفمبر|ديسمبر|كانون|شباط|اذار|نيسان|ايار|"
-           "حزيران|تموز|اب|ايلول|تشرين|january|february|march|april|may|june|july|august|september|october|"
-           "november|december")
-# Counts written in words ("ثمان عشرة محافظة", "أربعة مواقع", "four sites"), as search tokens. Vague
-# plurals stay out ("عدة مئات", "عشرات العائلات": "several hundred", "dozens" are no answer to "how many").
-_NUMBER_WORDS = frozenset(search_tokens(
-    "واحد اثنان اثنين اثنا اثني ثلاث ثلاثة أربع أربعة خمس خمسة ستة سبع سبعة ثمان ثمانية تسع تسعة عشرون عشرين "
-    "مئة ألف مليون مليار one two three four five six seven eight nine ten eleven twelve twenty thirty forty "
-    "fifty hundred thousand million billion"))
-_WEEKDAYS_LIKE_NUMBERS = "الاثنين|الثلاثاء|الاربعاء"  # Monday..Wednesday are "the two/three/four"
-_DATE = re.compile(rf"\b(?:1[89]|20)\d\d\b|\d{{1,2}}\s*(?:من شهر\s*)?(?:{_MONTHS})\b|\b(?:{_WEEKDAYS_LIKE_NUMBERS})\b")
-# "How many" questions are answered by sentences with a number in them.
-_QUANTITY = re.compile(r"(^|\s)كم(\s|$)|how (many|much)|number of|عدد|نسبة|percentage|share", re.IGNORECASE)
 PAIR_PENALTY = 0.15
 COUNTED_BONUS = 0.2
-COUNT_WINDOW = 3  # tokens either side of a number: "250 ألف مدني"
 MIN_QUOTE_WORDS = 4
 
 
@@ -133,8 +118,8 @@ class GroundingChecker:
         terms = self._question_terms(question, set(languages.tolist()))
         scores = self._sentence_scores(question, texts, languages, terms) - np.array(penalties)
         counted = None
-        if _QUANTITY.search(question):
-            counted = np.array([_counts_asked_thing(terms[lang], text) for text, lang in zip(texts, languages)])
+        if asks_how_many(question):
+            counted = np.array([counts_asked_thing(terms[lang], text) for text, lang in zip(texts, languages)])
             scores = _prefer_counts(scores, texts, counted, minimum)
         # Chunks overlap, so one sentence can be a candidate twice: compare places in the document.
         places = [(passages[n - 1].doc_id, passages[n - 1].start + s, passages[n - 1].start + e)
@@ -174,7 +159,7 @@ def _words(text: str, span: tuple[int, int]) -> int:
 
 def _prefer_counts(scores: np.ndarray, texts: list[str], counted: np.ndarray, minimum: float) -> np.ndarray:
     """For "how many": only spans with a number (if any is good enough), best if next to a question word."""
-    numbered = np.array([_has_count(text) for text in texts])
+    numbered = np.array([has_count(text) for text in texts])
     if (scores[numbered] >= minimum).any():
         scores = np.where(numbered, scores, -np.inf)
     return scores + COUNTED_BONUS * counted
@@ -202,7 +187,7 @@ def citation(n: int, passage: Passage, span: tuple[int, int]) -> Citation:
 
 def lacks_asked_number(question: str, sentences: list[str]) -> bool:
     """A "how many" question answered without any number has not been answered."""
-    return bool(_QUANTITY.search(question)) and not any(_has_count(s) for s in sentences)
+    return asks_how_many(question) and not any(has_count(s) for s in sentences)
 
 
 def restates(claim: str, question: str) -> bool:
@@ -229,34 +214,6 @@ def _weighted_coverage(terms: set[str], texts: list[str]) -> np.ndarray:
 
 def _coverage(terms: set[str], text: str) -> float:
     return len(terms & set(search_tokens(text))) / len(terms) if terms else 0.0
-
-
-def _counts_asked_thing(terms: set[str], text: str) -> bool:
-    """A number next to a word of the question: "250 ألف مدني" counts what "how many civilians"
-    asks about, "50 ألف شخص" does not."""
-    tokens = _count_tokens(text)
-    return any(_is_number(token) and any(_same_word(near, term) for term in terms
-                                         for near in tokens[max(0, i - COUNT_WINDOW):i + COUNT_WINDOW + 1])
-               for i, token in enumerate(tokens))
-
-
-def _same_word(a: str, b: str) -> bool:
-    """Light stems of one word can differ by a letter ("مدنياً" -> "مدني", "مدني" -> "مدن")."""
-    short, long = sorted((a, b), key=len)
-    return len(short) >= 3 and long.startswith(short)
-
-
-def _has_count(text: str) -> bool:
-    """Whether the text holds a number, in digits or words, that is not part of a date."""
-    return any(_is_number(token) for token in _count_tokens(text))
-
-
-def _count_tokens(text: str) -> list[str]:
-    return search_tokens(_DATE.sub(" ", normalise(text)))
-
-
-def _is_number(token: str) -> bool:
-    return token[0].isdigit() or token in _NUMBER_WORDS
 
 
 def _numbers(text: str) -> set[str]:

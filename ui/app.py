@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Iterator
+from typing import Iterator
 
 import gradio as gr
 

@@ -1,0 +1,61 @@
+"""'How many' questions: which numbers can answer them.
+
+A date is not a count ("30 نوفمبر 2016"), a count can be written in words ("ثمان عشرة محافظة"),
+and the right count is the one next to the thing asked about: "250 ألف مدني" answers "how many
+civilians", "50 ألف شخص" does not.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rag.text import normalise, search_tokens
+
+# Dates are numbers that do not answer "how many": a year, a day before a month's name, a weekday
+# (Gregorian and Levantine Arabic names, English names; matched on normalised text).
+_MONTHS = ("يناير|فبراير|مارس|ابريل|مايو|يونيو|يوليو|اغسطس|سبتمبر|اكتوبر|نوفمبر|ديسمبر|كانون|شباط|اذار|نيسان|ايار|"
+           "حزيران|تموز|اب|ايلول|تشرين|january|february|march|april|may|june|july|august|september|october|"
+           "november|december")
+# Counts written in words ("ثمان عشرة محافظة", "أربعة مواقع", "four sites"), as search tokens. Vague
+# plurals stay out ("عدة مئات", "عشرات العائلات": "several hundred", "dozens" are no answer to "how many").
+_NUMBER_WORDS = frozenset(search_tokens(
+    "واحد اثنان اثنين اثنا اثني ثلاث ثلاثة أربع أربعة خمس خمسة ستة سبع سبعة ثمان ثمانية تسع تسعة عشرون عشرين "
+    "مئة ألف مليون مليار one two three four five six seven eight nine ten eleven twelve twenty thirty forty "
+    "fifty hundred thousand million billion"))
+_WEEKDAYS_LIKE_NUMBERS = "الاثنين|الثلاثاء|الاربعاء"  # Monday..Wednesday are "the two/three/four"
+_DATE = re.compile(rf"\b(?:1[89]|20)\d\d\b|\d{{1,2}}\s*(?:من شهر\s*)?(?:{_MONTHS})\b|\b(?:{_WEEKDAYS_LIKE_NUMBERS})\b")
+# Questions whose answer is a number.
+_QUANTITY = re.compile(r"(^|\s)كم(\s|$)|how (many|much)|number of|عدد|نسبة|percentage|share", re.IGNORECASE)
+COUNT_WINDOW = 3  # tokens either side of a number: "250 ألف مدني"
+
+
+def asks_how_many(question: str) -> bool:
+    return bool(_QUANTITY.search(question))
+
+
+def counts_asked_thing(terms: set[str], text: str) -> bool:
+    """A number next to a word of the question: "250 ألف مدني" counts what "how many civilians"
+    asks about, "50 ألف شخص" does not."""
+    tokens = _count_tokens(text)
+    return any(_is_number(token) and any(_same_word(near, term) for term in terms
+                                         for near in tokens[max(0, i - COUNT_WINDOW):i + COUNT_WINDOW + 1])
+               for i, token in enumerate(tokens))
+
+
+def _same_word(a: str, b: str) -> bool:
+    """Light stems of one word can differ by a letter ("مدنياً" -> "مدني", "مدني" -> "مدن")."""
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 3 and long.startswith(short)
+
+
+def has_count(text: str) -> bool:
+    """Whether the text holds a number, in digits or words, that is not part of a date."""
+    return any(_is_number(token) for token in _count_tokens(text))
+
+
+def _count_tokens(text: str) -> list[str]:
+    return search_tokens(_DATE.sub(" ", normalise(text)))
+
+
+def _is_number(token: str) -> bool:
+    return token[0].isdigit() or token in _NUMBER_WORDS
