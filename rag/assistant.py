@@ -42,7 +42,7 @@ MIN_DENSE_WITH_WORDS = 0.15  # shared words alone ("capital", "France") are weak
 PASSAGES = 5
 FOCUSED_PASSAGES = 1  # sentence windows given to the model: measured best for the 1.5B model
 MIN_SENTENCE_SCORE = 0.4  # similarity + question-word coverage of an extracted sentence
-MIN_SENTENCE_SCORE_ACROSS = 0.3  # across languages only the similarity counts
+MIN_SENTENCE_SCORE_ACROSS = 0.3  # across languages the words only match through translation
 _META_QUESTION = re.compile(
     r"system prompt|your (instructions|prompt|rules)|ignore (all |the )?(previous|above)|"
     r"تعليمات(ك| النظام)|موجه النظام|تجاهل (كل )?التعليمات", re.IGNORECASE)

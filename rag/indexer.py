@@ -126,10 +126,12 @@ class Indexer:
         vocabulary = build_vocabulary(chunks)
         known = {entry: i for i, entry in enumerate(previous.vocabulary)} if previous else {}
         vectors = np.zeros((len(vocabulary), self.embedder.dimension), np.float32)
-        fresh = [i for i, entry in enumerate(vocabulary) if entry not in known]
+        fresh = []
         for i, entry in enumerate(vocabulary):
             if entry in known:
                 vectors[i] = previous.vocabulary_vectors[known[entry]]
+            else:
+                fresh.append(i)
         if fresh:
             vectors[fresh] = self.embedder.encode_documents([vocabulary[i][1] for i in fresh])
         return vocabulary, vectors, len(fresh)

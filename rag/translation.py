@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 import numpy as np
 
@@ -108,8 +109,10 @@ class WordTranslator:
             if _may_be_name(word) and len(skeleton) >= MIN_SKELETON:
                 self._names.setdefault((language, skeleton), []).append(word)
         self._pairs = _short_name_pairs(texts)
+        # The retriever and then the sentence picker translate the same question.
+        self.translate = lru_cache(maxsize=256)(self._translate)
 
-    def translate(self, text: str, target: str) -> str:
+    def _translate(self, text: str, target: str) -> str:
         """Space-separated corpus words in `target` that translate the text's content words
         ('' when there are none: no words, or no corpus words in that language)."""
         rows = self._rows.get(target)
