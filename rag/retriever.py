@@ -6,6 +6,9 @@ is fuzzier. So each passage is scored by its dense similarity (its own vector pl
 sentence's), plus a lexical score scaled to the query's best match: the query itself for
 passages in its language, and at half weight its word-by-word translation (rag.translation)
 for passages in the other. Untranslated BM25 across languages is pure noise and never counts.
+A small share of the lexical score comes from the passage's whole document: it decides between
+passages that read alike (the same paragraph in two revisions or two outlets) by the rest of
+their articles.
 
     >>> retriever = Retriever.open(".isnad/index")
     >>> for passage in retriever.search("How many civilians were trapped in Aleppo?", k=3):
@@ -26,7 +29,7 @@ from rag.filters import filter_mask
 from rag.indexer import lexical_tokens
 from rag.lexical import LexicalIndex
 from rag.store import IndexData, IndexStore
-from rag.text import detect_language
+from rag.text import detect_language, lexical_terms
 from rag.translation import WordTranslator
 from rag.types import Passage
 from rag.vectors import reconstruct_all
@@ -38,6 +41,9 @@ CANDIDATES = 100
 SENTENCE_WEIGHT = 0.5   # share of the dense score that comes from the best sentence
 LEXICAL_WEIGHT = 2.0    # weight of a fully confident lexical match against the dense score
 TRANSLATED_WEIGHT = 1.0  # the same for a translated query: word-by-word translation is noisier
+# Share of a lexical weight given to the whole document's BM25. Measured R@1 (ARCD, ties counted
+# as misses): 0.698 without, 0.735 with 0.1; TyDi unchanged (0.904).
+DOCUMENT_SHARE = 0.1
 
 
 class Retriever:
@@ -46,6 +52,9 @@ class Retriever:
         self.embedder = embedder
         self.max_query_chars = max_query_chars
         self._lexical = LexicalIndex([lexical_tokens(chunk) for chunk in data.chunks])
+        self._chunk_documents, document_texts = _documents(data.chunks)
+        # Documents are long, so BM25's usual saturation and length penalty suit them better.
+        self._document_lexical = LexicalIndex([lexical_terms(text) for text in document_texts], k1=1.2, b=0.75)
         self._chunk_matrix = reconstruct_all(data.chunk_vectors)
         self._languages = np.array([chunk.language for chunk in data.chunks])
         self.translator = WordTranslator(data.vocabulary, data.vocabulary_vectors, embedder,
@@ -106,15 +115,18 @@ class Retriever:
 
     def _lexical_scores(self, query: str, allowed: np.ndarray) -> np.ndarray:
         """BM25 per passage language: the query for its own language, its translation for the
-        other, each scaled to its best match."""
+        other, each scaled to its best match; the passage's document adds its share."""
         query_language = detect_language(query)
         scores = np.zeros(len(self._languages), dtype=np.float32)
         for language in set(self._languages[allowed].tolist()):
             same = language == query_language
             text = query if same else self.translator.translate(query, language)
             if text:
-                scores += _scaled(self._lexical.scores(text), allowed & (self._languages == language),
-                                  LEXICAL_WEIGHT if same else TRANSLATED_WEIGHT)
+                keep = allowed & (self._languages == language)
+                weight = LEXICAL_WEIGHT if same else TRANSLATED_WEIGHT
+                documents = self._document_lexical.scores(text)[self._chunk_documents]
+                scores += _scaled(self._lexical.scores(text), keep, weight)
+                scores += _scaled(documents, keep, weight * DOCUMENT_SHARE)
         return scores
 
     def _passage(self, index: int, score: float, dense: float, lexical: float) -> Passage:
@@ -135,6 +147,25 @@ def _scaled(scores: np.ndarray, keep: np.ndarray, weight: float) -> np.ndarray:
     scores = np.where(keep, scores, 0.0)
     best = float(scores.max()) if len(scores) else 0.0
     return weight * scores / best if best > 0 else scores
+
+
+def _documents(chunks: list) -> tuple[np.ndarray, list[str]]:
+    """Each chunk's document number, and each document's title and text, rebuilt from its
+    overlapping chunks by their offsets."""
+    numbers: dict[str, int] = {}
+    texts: list[str] = []
+    covered: list[int] = []
+    owners = np.zeros(len(chunks), dtype=np.int64)
+    for position, chunk in sorted(enumerate(chunks), key=lambda item: (item[1].doc_id, item[1].start)):
+        if chunk.doc_id not in numbers:
+            numbers[chunk.doc_id] = len(texts)
+            texts.append(chunk.title)
+            covered.append(chunk.start)
+        number = owners[position] = numbers[chunk.doc_id]
+        if chunk.end > covered[number]:
+            texts[number] += "\n" + chunk.text[max(covered[number] - chunk.start, 0):]
+            covered[number] = chunk.end
+    return owners, texts
 
 
 def _faiss_search(index, query_vector: np.ndarray, allowed_ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
