@@ -4,7 +4,7 @@ in the same run, LangChain's stock BM25Retriever and a plain FAISS dense baselin
 
 ARCD holds several revisions of the same Wikipedia paragraph (185 of its 460 passages share most
 of their word 3-grams with another). A question asked on one revision is often answered word for
-word by the other, and no retriever can tell which one the annotator saw. The strict R@1 counts
+word by the other, and often nothing tells which one the annotator saw. The strict R@1 counts
 that as a miss; the extra column "R@1 rev" also accepts a revision of the gold passage that
 contains the gold answer. The targets are judged on the strict figure.
 

@@ -110,3 +110,29 @@ def test_english_question_finds_english_and_arabic_news(mixed_retriever):
     assert all(p.dense_score > 0 for p in passages)
     arabic_first = mixed_retriever.search("civilians trapped in eastern Aleppo", k=3, filters={"language": "ar"})
     assert arabic_first[0].doc_id.endswith(".txt")
+
+
+SHARED_PARAGRAPH = (
+    "فرضت قوات النظام حصاراً خانقاً على بلدة الحولة في ريف حمص الشمالي منذ مطلع الشهر الماضي، ومنعت دخول "
+    "قوافل الطحين والدواء إلى الأهالي المحاصرين في أحيائها القديمة وفي المخيمات المحيطة بها من كل الجهات.\n"
+    "وقال ناشطون محليون إن أكثر من أربعين ألف مدني يعيشون داخل البلدة المحاصرة من دون كهرباء أو مياه نظيفة، "
+    "وإن المشفى الميداني الوحيد فيها توقف عن العمل بعد نفاد الوقود والأدوية الأساسية خلال الأيام الأخيرة.\n"
+    "وأضاف الناشطون أن الطائرات الحربية قصفت السوق الشعبي وسط البلدة مرتين خلال يوم واحد، ما أدى إلى مقتل "
+    "عدد من المدنيين بينهم أطفال ونساء، وإلى دمار واسع في المحال التجارية والمنازل القريبة من الساحة العامة.\n")
+
+
+def test_the_rest_of_the_article_decides_between_passages_that_read_alike(tmp_path, embedder):
+    """Two outlets carry the same paragraph; the question's other words are only in the second one's article."""
+    from rag.types import Document
+
+    football = "وفي الرياضة، فاز نادي الكرامة على نادي الوحدة بثلاثة أهداف مقابل هدف في مباراة الدوري الممتازة."
+    water = "وتوقفت محطة ضخ المياه في الرستن عن العمل بعد استهداف خزانها الرئيسي، وفق مديرية الموارد المائية."
+    documents = [Document("a-sports-digest.txt", "خبر", SHARED_PARAGRAPH + football, "ar"),
+                 Document("b-rastan-report.txt", "خبر", SHARED_PARAGRAPH + water, "ar")]
+    Indexer(tmp_path / "index", embedder).run(documents)
+    retriever = Retriever.open(tmp_path / "index", embedder=embedder)
+    shared = [c for c in retriever.data.chunks if c.text.startswith("فرضت")]
+    assert len(shared) == 2 and shared[0].text == shared[1].text  # the same passage, twice
+
+    top = retriever.search("كم مدنياً يعيش في بلدة الحولة المحاصرة بعد توقف محطة ضخ المياه في الرستن؟", k=2)
+    assert top[0].doc_id == "b-rastan-report.txt" and top[0].text.startswith("فرضت")
