@@ -6,9 +6,10 @@ is fuzzier. So each passage is scored by its dense similarity (its own vector pl
 sentence's), plus a lexical score scaled to the query's best match: the query itself for
 passages in its language, and at half weight its word-by-word translation (rag.translation)
 for passages in the other. Untranslated BM25 across languages is pure noise and never counts.
-Small shares of the lexical score come from the passage's whole document, which decides between
-passages that read alike (the same paragraph in two revisions or two outlets) by the rest of
-their articles, and from its title, which names what the article is about.
+For a question in the passages' language, small shares of the lexical score come from the
+passage's whole document, which decides between passages that read alike (the same paragraph in
+two revisions or two outlets) by the rest of their articles, and from its title, which names
+what the article is about. A word-by-word translation is too noisy to credit whole articles.
 
     >>> retriever = Retriever.open(".isnad/index")
     >>> for passage in retriever.search("How many civilians were trapped in Aleppo?", k=3):
@@ -123,7 +124,8 @@ class Retriever:
 
     def _lexical_scores(self, query: str, allowed: np.ndarray) -> np.ndarray:
         """BM25 per passage language: the query for its own language, its translation for the
-        other, each scaled to its best match; the passage's document adds its share."""
+        other, each scaled to its best match; in the query's language, the passage's document and
+        title add their shares."""
         query_language = detect_language(query)
         scores = np.zeros(len(self._languages), dtype=np.float32)
         for language in set(self._languages[allowed].tolist()):
