@@ -16,6 +16,7 @@ from rag.text import clause_spans, detect_language, sentence_spans
 from rag.types import Chunk, Document
 
 Span = tuple[int, int]
+CHUNKING_VERSION = 2  # recorded in the index manifest: a change here rebuilds old indexes (2: no tail-only chunk)
 
 
 class SentenceChunker:
@@ -51,6 +52,8 @@ class SentenceChunker:
                 last += 1
                 size += units[last][1]
             chunks.append((units[first][0][0], units[last][0][1]))
+            if last == len(units) - 1:
+                break  # the end is reached: a further chunk would only repeat the overlap
             first = self._overlap_start(units, first, last)
         return chunks
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from embeddings import Embedder
-from rag.chunking import SentenceChunker
+from rag.chunking import CHUNKING_VERSION, SentenceChunker
 from rag.config import Settings
 from rag.errors import CorpusError, IndexCorruptError, IndexMissingError
 from rag.store import FORMAT_VERSION, IndexData, IndexStore
@@ -73,7 +73,7 @@ class Indexer:
     def _settings(self) -> dict:
         return {"embedding_model": self.embedder.model_name, "normaliser_version": NORMALISER_VERSION,
                 "chunking": {"max_tokens": self.max_tokens, "overlap_tokens": self.overlap_tokens,
-                             "counted_with": "embedding model tokenizer"}}
+                             "counted_with": "embedding model tokenizer", "version": CHUNKING_VERSION}}
 
     def _reusable_previous(self) -> tuple[IndexData | None, str | None]:
         """The old index if its vectors can be reused, else None and why not."""

@@ -43,10 +43,10 @@ SENTENCE_WEIGHT = 0.5   # share of the dense score that comes from the best sent
 LEXICAL_WEIGHT = 2.0    # weight of a fully confident lexical match against the dense score
 TRANSLATED_WEIGHT = 1.0  # the same for a translated query: word-by-word translation is noisier
 # Share of a lexical weight given to the whole document's BM25. R@1 by eval.benchmark_retrieval:
-# ARCD 0.725 without, 0.735 with 0.1 (revisions of one paragraph share identical chunks); TyDi 0.904 both.
+# ARCD 0.725 without, 0.733 with 0.1 (revisions of one paragraph share identical chunks); TyDi 0.899 -> 0.903.
 DOCUMENT_SHARE = 0.1
 # The same for the document's title alone: a question names what a headline names.
-# Chosen on TyDi (0.904 without, 0.921 with 0.2); ARCD 0.735 -> 0.745.
+# Chosen on TyDi (0.903 without, 0.917 with 0.2); ARCD 0.733 -> 0.742.
 TITLE_SHARE = 0.2
 
 

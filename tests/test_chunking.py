@@ -27,6 +27,15 @@ def test_consecutive_chunks_overlap_and_cover_everything():
     assert all(words(text[s:e]) <= 20 for s, e in spans)
 
 
+def test_every_chunk_adds_text_the_previous_one_lacks():
+    # a document's last sentences used to come back as a chunk of their own ("[1]" after a full chunk)
+    text = "المشيمة عضو دائري يتصل بالجنين عن طريق الحبل السري.[1]"
+    assert SentenceChunker(words, max_tokens=20, overlap_tokens=5).split(text) == [(0, len(text))]
+    long_text = " ".join(f"جملة رقم {i} عن القصف؟" for i in range(40))
+    spans = SentenceChunker(words, max_tokens=20, overlap_tokens=5).split(long_text)
+    assert all(e2 > e1 for (_, e1), (_, e2) in zip(spans, spans[1:]))
+
+
 def test_overlong_sentence_is_split_at_commas_then_words():
     sentence = "، ".join(["كلمة"] * 30) + " " + " ".join(["طويلة"] * 50) + "."
     spans = SentenceChunker(words, max_tokens=12, overlap_tokens=2).split(sentence)
