@@ -1,4 +1,4 @@
-"""Arabic-aware BM25: bm25s scoring over n-grams of normalised, Snowball-stemmed tokens (rag.text)."""
+"""Arabic-aware BM25: bm25s scoring over the n-gram terms of rag.text.lexical_terms."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ import logging
 
 import numpy as np
 
-from rag.text import lexical_terms
-
 
 class LexicalIndex:
-    """Scores every chunk against a query; built in memory from the chunk store at open."""
+    """Scores every row (a chunk, a document, a title) against a query; built in memory at open."""
 
     # n-gram terms repeat within a word (and twice over, as stem and as written), so term frequency
     # saturates sooner (k1) and long passages are penalised less (b) than the Lucene defaults 1.2 / 0.75.
@@ -27,9 +25,9 @@ class LexicalIndex:
         self._vocabulary = vocabulary
         self._bm25.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocabulary), show_progress=False)
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of each chunk (zeros when no query term is in the vocabulary)."""
-        known = [token for token in lexical_terms(query) if token in self._vocabulary]
+    def scores(self, query_terms: list[str]) -> np.ndarray:
+        """BM25 score of each row for a query's terms (rag.text.lexical_terms); zeros when none is known."""
+        known = [token for token in query_terms if token in self._vocabulary]
         if not known or self._size == 0:
             return np.zeros(self._size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores(known), dtype=np.float32)

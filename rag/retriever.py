@@ -135,8 +135,9 @@ class Retriever:
                 continue
             keep = allowed & (self._languages == language)
             weight = LEXICAL_WEIGHT if same else TRANSLATED_WEIGHT
+            terms = lexical_terms(text)
             for index, rows, share in self._lexical_fields if same else self._lexical_fields[:1]:
-                scores += _scaled(index.scores(text)[rows], keep, weight * share)
+                scores += _scaled(index.scores(terms)[rows], keep, weight * share)
         return scores
 
     def _passage(self, index: int, score: float, dense: float, lexical: float) -> Passage:
