@@ -55,14 +55,16 @@ class Retriever:
         self.data = data
         self.embedder = embedder
         self.max_query_chars = max_query_chars
-        owners, titles, bodies = _documents(data.chunks)
+        documents = list(data.documents.values())
+        number = {document.id: i for i, document in enumerate(documents)}
+        owners = np.array([number[chunk.doc_id] for chunk in data.chunks], dtype=np.int64)
         # Lexical fields: (BM25 index, which of its rows each chunk takes, share of the lexical weight).
         # Documents and titles are scored with BM25's usual saturation and length penalty.
         self._lexical_fields = [
             (LexicalIndex([lexical_tokens(chunk) for chunk in data.chunks]), np.arange(len(data.chunks)), 1.0),
-            (LexicalIndex([lexical_terms(f"{title}\n{body}") for title, body in zip(titles, bodies)], k1=1.2, b=0.75),
+            (LexicalIndex([lexical_terms(f"{d.title}\n{d.text}") for d in documents], k1=1.2, b=0.75),
              owners, DOCUMENT_SHARE),
-            (LexicalIndex([lexical_terms(title) for title in titles], k1=1.2, b=0.75), owners, TITLE_SHARE),
+            (LexicalIndex([lexical_terms(d.title) for d in documents], k1=1.2, b=0.75), owners, TITLE_SHARE),
         ]
         self._chunk_matrix = reconstruct_all(data.chunk_vectors)
         self._languages = np.array([chunk.language for chunk in data.chunks])
@@ -158,27 +160,6 @@ def _scaled(scores: np.ndarray, keep: np.ndarray, weight: float) -> np.ndarray:
     scores = np.where(keep, scores, 0.0)
     best = float(scores.max()) if len(scores) else 0.0
     return weight * scores / best if best > 0 else scores
-
-
-def _documents(chunks: list) -> tuple[np.ndarray, list[str], list[str]]:
-    """Each chunk's document number, and each document's title and text, the text rebuilt from
-    its overlapping chunks by their offsets."""
-    numbers: dict[str, int] = {}
-    titles: list[str] = []
-    bodies: list[list[str]] = []
-    covered: list[int] = []
-    owners = np.zeros(len(chunks), dtype=np.int64)
-    for position, chunk in sorted(enumerate(chunks), key=lambda item: (item[1].doc_id, item[1].start)):
-        if chunk.doc_id not in numbers:
-            numbers[chunk.doc_id] = len(titles)
-            titles.append(chunk.title)
-            bodies.append([])
-            covered.append(chunk.start)
-        number = owners[position] = numbers[chunk.doc_id]
-        if chunk.end > covered[number]:
-            bodies[number].append(chunk.text[max(covered[number] - chunk.start, 0):])
-            covered[number] = chunk.end
-    return owners, titles, ["\n".join(parts) for parts in bodies]
 
 
 def _faiss_search(index, query_vector: np.ndarray, allowed_ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
