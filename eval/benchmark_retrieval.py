@@ -1,6 +1,7 @@
-"""Retrieval benchmark on ARCD and TyDi QA GoldP Arabic: each passage is a document, each
-question must find its own passage. Prints R@1, R@5, MRR@10 for isnad's hybrid retriever and,
-in the same run, LangChain's stock BM25Retriever and a plain FAISS dense baseline.
+"""Retrieval benchmark on xquad-dev (Arabic questions, and the same questions in English, over the
+Arabic paragraphs), ARCD and TyDi QA GoldP Arabic: each passage is a document, each question must
+find its own passage. Prints R@1, R@5, MRR@10 for isnad's hybrid retriever and, in the same run,
+LangChain's stock BM25Retriever and a plain FAISS dense baseline over whole passages.
 
 ARCD holds several revisions of the same Wikipedia paragraph (185 of its 460 passages share most
 of their word 3-grams with another). A question asked on one revision is often answered word for
@@ -8,7 +9,11 @@ word by the other, and often nothing tells which one the annotator saw. The stri
 that as a miss; the extra column "R@1 rev" also accepts a revision of the gold passage that
 contains the gold answer. The targets are judged on the strict figure.
 
-    python -m eval.benchmark_retrieval [--data ../shared/data] [--limit N] [--model NAME]
+    python -m eval.benchmark_retrieval [--data ../shared/data] [--limit N] [--model NAME] [--sets A,B]
+                                       [--cache DIR]
+
+`--cache DIR` keeps each set's index (and the baseline's vectors) in DIR, so a re-run after a
+change to retrieval embeds nothing again; without it everything is built in a temporary folder.
 
 `--model` (or ISNAD_EMBEDDING_MODEL) takes any sentence-transformers name, e.g.
 intfloat/multilingual-e5-base where a model hub is reachable; the default is the offline USE.
@@ -19,6 +24,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -32,7 +38,10 @@ from rag.retriever import Retriever
 from rag.text import detect_language
 from rag.types import Document
 
-SETS = {"ARCD": "arcd/arcd.json", "TyDi-ar": "tydiqa-goldp-ar/arabic_tydiqa_dev.json"}
+XQUAD = "xquad-dev/xquad-dev.{}.json"
+# Set name -> (passages file, questions file: the same questions asked in another language).
+SETS = {"xquad-ar": (XQUAD.format("ar"), XQUAD.format("ar")), "xquad-en>ar": (XQUAD.format("ar"), XQUAD.format("en")),
+        "ARCD": ("arcd/arcd.json",) * 2, "TyDi-ar": ("tydiqa-goldp-ar/arabic_tydiqa_dev.json",) * 2}
 Ranker = Callable[[str], list[str]]  # question -> ranked passage ids
 
 
@@ -84,7 +93,7 @@ def unique(ids: list[str]) -> list[str]:
 def isnad_ranker(passages: list[SquadPassage], embedder: Embedder, index_dir: Path) -> tuple[Ranker, float]:
     documents = [Document(p.id, p.title, p.text, detect_language(p.text), {}, p.id) for p in passages]
     started = time.perf_counter()
-    Indexer(index_dir, embedder).run(documents)
+    Indexer(index_dir, embedder, progress_bar=True).run(documents)
     retriever = Retriever.open(index_dir, embedder=embedder)
     seconds = time.perf_counter() - started
     return (lambda q: unique([p.doc_id for p in retriever.search(q, k=30)])[:10]), seconds
@@ -101,11 +110,14 @@ def langchain_bm25_ranker(passages: list[SquadPassage]) -> tuple[Ranker, float]:
     return (lambda q: [d.metadata["id"] for d in retriever.invoke(q)]), seconds
 
 
-def dense_faiss_ranker(passages: list[SquadPassage], embedder: Embedder) -> tuple[Ranker, float]:
+def dense_faiss_ranker(passages: list[SquadPassage], embedder: Embedder, folder: Path) -> tuple[Ranker, float]:
     import faiss
+    import numpy as np
 
     started = time.perf_counter()
-    vectors = embedder.encode_documents([p.text for p in passages])
+    cached = folder / "whole-passage-vectors.npy"
+    vectors = np.load(cached) if cached.is_file() else embedder.encode_documents([p.text for p in passages])
+    np.save(cached, vectors)
     index = faiss.IndexFlatIP(vectors.shape[1])
     index.add(vectors)
     seconds = time.perf_counter() - started
@@ -126,16 +138,26 @@ def evaluate(name: str, questions: list[SquadQuestion], also_right: list[set[str
             "index_s": index_seconds, "query_ms": query_ms}
 
 
-def run_set(name: str, path: Path, embedder: Embedder, limit: int | None) -> list[dict]:
-    passages, questions = read_squad(path)
+def read_set(data: Path, passages_file: str, questions_file: str) -> tuple[list[SquadPassage], list[SquadQuestion]]:
+    """Passages of one file; questions of another that holds the same question ids (a translation)."""
+    passages, questions = read_squad(data / passages_file)
+    if questions_file != passages_file:
+        gold = {q.id: q.passage_id for q in questions}
+        questions = [replace(q, passage_id=gold[q.id]) for q in read_squad(data / questions_file)[1]]
+    return passages, questions
+
+
+def run_set(name: str, passages: list[SquadPassage], questions: list[SquadQuestion], embedder: Embedder,
+            limit: int | None, folder: Path) -> list[dict]:
     questions = questions[:limit] if limit else questions
     also_right = answer_bearing_revisions(passages, questions)
     print(f"\n{name}: {len(passages)} passages, {len(questions)} questions "
           f"({sum(1 for extra in also_right if extra)} with an answer-bearing revision of their passage)")
-    with tempfile.TemporaryDirectory() as folder:
-        rows = [evaluate("isnad hybrid", questions, also_right, *isnad_ranker(passages, embedder, Path(folder)))]
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = [evaluate("isnad hybrid", questions, also_right, *isnad_ranker(passages, embedder, folder / "index"))]
     rows.append(evaluate("LangChain BM25Retriever", questions, also_right, *langchain_bm25_ranker(passages)))
-    rows.append(evaluate(f"FAISS dense ({embedder.model_name})", questions, also_right, *dense_faiss_ranker(passages, embedder)))
+    rows.append(evaluate(f"FAISS dense ({embedder.model_name})", questions, also_right,
+                         *dense_faiss_ranker(passages, embedder, folder)))
     print(f"{'retriever':<34}{'R@1':>7}{'R@5':>7}{'MRR@10':>8}{'R@1 rev':>9}{'index s':>9}{'query ms':>10}")
     for row in rows:
         print(f"{row['retriever']:<34}{row['R@1']:>7.3f}{row['R@5']:>7.3f}{row['MRR@10']:>8.3f}"
@@ -143,7 +165,7 @@ def run_set(name: str, path: Path, embedder: Embedder, limit: int | None) -> lis
     return rows
 
 
-def mixed_corpus_timings(data: Path, embedder: Embedder) -> None:
+def mixed_corpus_timings(data: Path, embedder: Embedder, folder: Path) -> None:
     """Query time on the seed articles plus FA-KES (Arabic and English news), where questions in
     either language are also translated word by word for the articles in the other."""
     from eval.questions import load_questions
@@ -154,21 +176,20 @@ def mixed_corpus_timings(data: Path, embedder: Embedder) -> None:
     sets = Path(__file__).parent / "sets"
     questions = [q.question for name in ("seed-questions.jsonl", "cross-lingual-questions.jsonl")
                  for q in load_questions(sets / name)[0]]
-    with tempfile.TemporaryDirectory() as folder:
+    started = time.perf_counter()
+    report = Indexer(folder, embedder).run(documents)
+    opened = time.perf_counter()
+    retriever = Retriever.open(folder, embedder=embedder)
+    print(f"\nseed + FA-KES: {len(documents)} documents, {report.chunks} chunks, "
+          f"{len(retriever.data.vocabulary)} vocabulary words; index {opened - started:.1f} s "
+          f"({report.embedded_chunks} chunks embedded), open {time.perf_counter() - opened:.2f} s")
+    for language in ("ar", "en"):
+        asked = [q for q in questions if detect_language(q) == language]
         started = time.perf_counter()
-        report = Indexer(Path(folder), embedder).run(documents)
-        opened = time.perf_counter()
-        retriever = Retriever.open(folder, embedder=embedder)
-        print(f"\nseed + FA-KES: {len(documents)} documents, {report.chunks} chunks, "
-              f"{len(retriever.data.vocabulary)} vocabulary words; index {opened - started:.1f} s, "
-              f"open {time.perf_counter() - opened:.2f} s")
-        for language in ("ar", "en"):
-            asked = [q for q in questions if detect_language(q) == language]
-            started = time.perf_counter()
-            for question in asked:
-                retriever.search(question, k=5)
-            print(f"{language} questions: {1000 * (time.perf_counter() - started) / len(asked):.1f} ms per query "
-                  f"({len(asked)} questions)")
+        for question in asked:
+            retriever.search(question, k=5)
+        print(f"{language} questions: {1000 * (time.perf_counter() - started) / len(asked):.1f} ms per query "
+              f"({len(asked)} questions)")
 
 
 def main() -> None:
@@ -176,14 +197,23 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     parser.add_argument("--limit", type=int, default=None, help="questions per set (default: all)")
     parser.add_argument("--model", default=None, help="embedding model (default: the configured one)")
+    parser.add_argument("--sets", default=",".join(SETS) + ",timings",
+                        help="comma-separated: " + ", ".join(SETS) + ", timings (seed + FA-KES query times)")
+    parser.add_argument("--cache", type=Path, default=None, help="keep indexes here between runs")
     args = parser.parse_args()
     embedder = Embedder(Settings.from_env(embedding_model=args.model).embedding_model)
-    try:
-        for name, relative in SETS.items():
-            run_set(name, args.data / relative, embedder, args.limit)
-        mixed_corpus_timings(args.data, embedder)
-    except IsnadError as error:  # e.g. a hub model named where no hub is reachable
-        raise SystemExit(f"error: {error}") from None
+    chosen = args.sets.split(",")
+    with tempfile.TemporaryDirectory() as temporary:
+        cache = (args.cache or Path(temporary)) / embedder.model_name.replace("/", "_")
+        try:
+            for name in [name for name in SETS if name in chosen]:
+                passages, questions = read_set(args.data, *SETS[name])
+                # The two xquad sets share their passages, hence their index.
+                run_set(name, passages, questions, embedder, args.limit, cache / SETS[name][0].split("/")[0])
+            if "timings" in chosen:
+                mixed_corpus_timings(args.data, embedder, cache / "seed-fakes")
+        except IsnadError as error:  # e.g. a hub model named where no hub is reachable
+            raise SystemExit(f"error: {error}") from None
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
     >>> from rag import Retriever
     >>> retriever = Retriever.open(".isnad/index")
     >>> retriever.search("كم عدد المدنيين المحاصرين في حلب؟", k=3)
+    >>> from rag import Assistant
+    >>> Assistant.open(".isnad/index", llm="extractive").ask("How many civilians were besieged?").text
 
 Heavy modules load on first use, so `import rag` stays fast and offline.
 """
@@ -15,14 +17,16 @@ from rag.errors import IsnadError
 from rag.types import Chunk, Document, Passage
 
 if TYPE_CHECKING:
+    from rag.assistant import Assistant
     from rag.retriever import Retriever
 
-__all__ = ["Chunk", "Document", "IsnadError", "Passage", "Retriever"]
+__all__ = ["Assistant", "Chunk", "Document", "IsnadError", "Passage", "Retriever"]
+_LAZY = {"Retriever": "rag.retriever", "Assistant": "rag.assistant"}
 
 
 def __getattr__(name: str):
-    if name == "Retriever":
-        from rag.retriever import Retriever
+    if name in _LAZY:
+        import importlib
 
-        return Retriever
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'rag' has no attribute {name!r}")

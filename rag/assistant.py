@@ -35,14 +35,8 @@ from rag.types import Passage
 logger = logging.getLogger(__name__)
 History = list[dict[str, str]]  # [{"role": "user"|"assistant", "content": ...}]
 
-# Retrieval is relevant when the best passage is semantically close or shares most question words.
-MIN_DENSE = 0.3  # USE: unrelated text scores < 0.13, cross-language answers from ~0.3
-MIN_COVERAGE = 0.5  # ARCD: 0.6 refused 25% of answerable questions, 0.5 refuses 13%
-MIN_DENSE_WITH_WORDS = 0.15  # shared words alone ("capital", "France") are weak evidence
 PASSAGES = 5
 FOCUSED_PASSAGES = 1  # sentence windows given to the model: measured best for the 1.5B model
-MIN_SENTENCE_SCORE = 0.4  # similarity + question-word coverage of an extracted sentence
-MIN_SENTENCE_SCORE_ACROSS = 0.3  # across languages the words only match through translation
 _META_QUESTION = re.compile(
     r"system prompt|your (instructions|prompt|rules)|ignore (all |the )?(previous|above)|"
     r"تعليمات(ك| النظام)|موجه النظام|تجاهل (كل )?التعليمات", re.IGNORECASE)
@@ -53,7 +47,9 @@ class Assistant:
         self.retriever = retriever
         self.backend = backend
         self.settings = settings or Settings()
-        self.checker = GroundingChecker(retriever.embedder, retriever.translator)
+        self.calibration = retriever.calibration  # the thresholds of the index's embedding model
+        self.checker = GroundingChecker(retriever.embedder, retriever.translator,
+                                        self.calibration.min_support_across)
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, llm: str | None = None,
@@ -101,15 +97,18 @@ class Assistant:
         return text or question
 
     def _relevant(self, question: str, passages: list[Passage]) -> bool:
-        """Same language: most question words must be in the best passage. Across languages
-        words cannot match, so the multilingual similarity must be clear."""
+        """Relevant: a passage close enough in meaning (the bar is lower across languages, where
+        similarities run lower), or in the question's language one that holds enough of the
+        question's words and is not far in meaning."""
         if not passages:
             return False
-        best = passages[0]
-        if best.language != detect_language(question):  # the top one may be there for its translated words
-            return max(passage.dense_score for passage in passages) >= MIN_DENSE
-        words = question_coverage(question, best.title + " " + best.text)
-        return words >= MIN_COVERAGE and best.dense_score >= MIN_DENSE_WITH_WORDS
+        calibration, best = self.calibration, passages[0]
+        same = best.language == detect_language(question)
+        closest = max(passage.dense_score for passage in passages)
+        if closest >= (calibration.min_dense_same_language if same else calibration.min_dense):
+            return True
+        return same and (question_coverage(question, best.title + " " + best.text) >= calibration.min_coverage
+                         and best.dense_score >= calibration.min_dense_with_words)
 
     def _fit(self, question: str, passages: list[Passage]) -> list[Passage]:
         """The best sentence windows of the retrieved passages, as many as the token budget holds.
@@ -162,8 +161,8 @@ class Assistant:
 
     def _extractive(self, question: str, passages: list[Passage], language: str, mode: str) -> Answer:
         across = passages[0].language != detect_language(question)
-        picks = self.checker.best_sentences(question, passages, strict=True,
-                                            minimum=MIN_SENTENCE_SCORE_ACROSS if across else MIN_SENTENCE_SCORE)
+        minimum = self.calibration.min_sentence_score_across if across else self.calibration.min_sentence_score
+        picks = self.checker.best_sentences(question, passages, strict=True, minimum=minimum)
         if not picks:
             return self._abstain(ABSTAIN[language], language, question, 0.0)
         kept = [(AnswerSentence(passages[n - 1].text[s:e], [n], 1.0), {n: (s, e)}) for n, (s, e), _ in picks]

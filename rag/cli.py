@@ -39,7 +39,8 @@ def main(verbose: bool) -> None:
 @click.option("--corpus", "corpus_paths", multiple=True, type=click.Path(path_type=Path),
               help="Folder or file to index (repeatable). Default: corpus/")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder. Default: .isnad/index")
-@click.option("--model", help="Embedding model: use-multilingual (offline default) or a sentence-transformers name.")
+@click.option("--model", help="Embedding model: embeddinggemma-300m (default), use-multilingual (light) "
+                               "or a sentence-transformers name.")
 def index_command(corpus_paths: tuple[Path, ...], index_dir: Path | None, model: str | None) -> None:
     """Index the corpus; re-runs embed only new or changed documents."""
     from rag.indexer import index_corpus
@@ -133,10 +134,14 @@ def serve_command(host: str, port: int, index_dir: Path | None, llm: str | None)
 
 @main.command("setup")
 def setup_command() -> None:
-    """Install the offline language model (llama.cpp build + verified GGUF)."""
+    """Install the offline models: the embedding model (verified, exported to ONNX) and the
+    language model (llama.cpp build + verified GGUF)."""
+    from embeddings import embeddinggemma
     from rag.llm.local_model import install_local_model
 
-    install_local_model(_settings().home, log=click.echo)
+    home = _settings().home
+    embeddinggemma.install(home, log=click.echo)
+    install_local_model(home, log=click.echo)
 
 
 def _snippet(text: str, limit: int = 240) -> str:

@@ -52,9 +52,13 @@ def parse_claims(answer: str) -> list[Claim]:
 
 
 class GroundingChecker:
-    def __init__(self, embedder: Embedder, translator: WordTranslator | None = None) -> None:
+    def __init__(self, embedder: Embedder, translator: WordTranslator | None = None,
+                 min_similarity_across: float = SUPPORTED) -> None:
         self.embedder = embedder
         self.translator = translator  # question words into the passages' language, for word coverage
+        # The encoder's calibrated similarity for "says the same thing" across languages: scores are
+        # scaled so that it lands on SUPPORTED, the one threshold every caller uses.
+        self.min_similarity_across = min_similarity_across
 
     def support(self, claim: str, passage: Passage) -> tuple[float, tuple[int, int]]:
         """Support score in 0..1 and the supporting span within passage.text.
@@ -94,7 +98,7 @@ class GroundingChecker:
 
     def _similarities(self, claim: str, sentences: list[str]) -> np.ndarray:
         vectors = self.embedder.encode_documents([claim] + sentences)
-        return np.clip(vectors[1:] @ vectors[0], 0, 1)
+        return np.clip((vectors[1:] @ vectors[0]) * SUPPORTED / self.min_similarity_across, 0, 1)
 
     def best_sentences(self, question: str, passages: list[Passage], limit: int = 2, minimum: float = 0.0,
                        strict: bool = False) -> list[tuple[int, tuple[int, int], float]]:

@@ -15,7 +15,7 @@ import numpy as np
 
 from embeddings import Embedder
 from rag.chunking import CHUNKING_VERSION, SentenceChunker
-from rag.config import Settings
+from rag.config import Settings, calibration_for
 from rag.errors import CorpusError, IndexCorruptError, IndexMissingError
 from rag.store import FORMAT_VERSION, IndexData, IndexStore
 from rag.text import NORMALISER_VERSION, lexical_terms, sentence_spans
@@ -122,7 +122,10 @@ class Indexer:
         return IndexData(manifest, by_id, chunks, chunk_index, sentence_index, owners, vocabulary, vocabulary_vectors)
 
     def _vocabulary(self, chunks: list[Chunk], previous: IndexData | None) -> tuple[list, np.ndarray, int]:
-        """The corpus's words with their vectors (for query translation); known words keep theirs."""
+        """The corpus's words with their vectors (for query translation); known words keep theirs.
+        None for an encoder that matches questions across languages without translating them."""
+        if not calibration_for(self.embedder.model_name).translates:
+            return [], np.zeros((0, self.embedder.dimension), np.float32), 0
         vocabulary = build_vocabulary(chunks)
         known = {entry: i for i, entry in enumerate(previous.vocabulary)} if previous else {}
         vectors = np.zeros((len(vocabulary), self.embedder.dimension), np.float32)
@@ -200,7 +203,7 @@ def index_corpus(settings: Settings, progress_bar: bool = False):
     from rag.loaders import CorpusLoader
 
     loaded = CorpusLoader(settings.max_file_bytes, settings.near_duplicate_threshold).run(list(settings.corpus_paths))
-    embedder = Embedder(settings.embedding_model, batch_size=settings.embed_batch_size)
+    embedder = Embedder(settings.embedding_model, batch_size=settings.embed_batch_size, home=settings.home)
     indexer = Indexer(settings.index_dir, embedder, settings.chunk_tokens, settings.chunk_overlap_tokens,
                       settings.exact_search_limit, progress_bar=progress_bar)
     return loaded, indexer.run(loaded.documents)

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from embeddings import Embedder
+from rag.config import calibration_for
 from rag.errors import ModelMismatchError, QueryError
 from rag.filters import filter_mask
 from rag.indexer import lexical_tokens
@@ -39,15 +40,6 @@ logger = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 2_000
 CANDIDATES = 100
-SENTENCE_WEIGHT = 0.5   # share of the dense score that comes from the best sentence
-LEXICAL_WEIGHT = 2.0    # weight of a fully confident lexical match against the dense score
-TRANSLATED_WEIGHT = 1.0  # the same for a translated query: word-by-word translation is noisier
-# Share of a lexical weight given to the whole document's BM25. R@1 by eval.benchmark_retrieval:
-# ARCD 0.725 without, 0.733 with 0.1 (revisions of one paragraph share identical chunks); TyDi 0.899 -> 0.903.
-DOCUMENT_SHARE = 0.1
-# The same for the document's title alone: a question names what a headline names.
-# Chosen on TyDi (0.903 without, 0.917 with 0.2); ARCD 0.733 -> 0.742.
-TITLE_SHARE = 0.2
 
 
 class Retriever:
@@ -55,6 +47,7 @@ class Retriever:
         self.data = data
         self.embedder = embedder
         self.max_query_chars = max_query_chars
+        self.calibration = calibration_for(embedder.model_name)
         documents = list(data.documents.values())
         number = {document.id: i for i, document in enumerate(documents)}
         owners = np.array([number[chunk.doc_id] for chunk in data.chunks], dtype=np.int64)
@@ -63,13 +56,15 @@ class Retriever:
         self._lexical_fields = [
             (LexicalIndex([lexical_tokens(chunk) for chunk in data.chunks]), np.arange(len(data.chunks)), 1.0),
             (LexicalIndex([lexical_terms(f"{d.title}\n{d.text}") for d in documents], k1=1.2, b=0.75),
-             owners, DOCUMENT_SHARE),
-            (LexicalIndex([lexical_terms(d.title) for d in documents], k1=1.2, b=0.75), owners, TITLE_SHARE),
+             owners, self.calibration.document_share),
+            (LexicalIndex([lexical_terms(d.title) for d in documents], k1=1.2, b=0.75), owners,
+             self.calibration.title_share),
         ]
         self._chunk_matrix = reconstruct_all(data.chunk_vectors)
         self._languages = np.array([chunk.language for chunk in data.chunks])
         self.translator = WordTranslator(data.vocabulary, data.vocabulary_vectors, embedder,
-                                         [(chunk.language, chunk.text) for chunk in data.chunks])
+                                         [(chunk.language, chunk.text) for chunk in data.chunks]
+                                         ) if self.calibration.translates else None
 
     @classmethod
     def open(cls, index_dir: str | Path = ".isnad/index", model: str | None = None,
@@ -122,7 +117,8 @@ class Retriever:
         best_sentence = chunk_scores.copy()
         position = np.searchsorted(candidates, sentence_owners)  # candidates are sorted (union1d)
         np.maximum.at(best_sentence, position, sentence_scores)
-        return (1 - SENTENCE_WEIGHT) * chunk_scores + SENTENCE_WEIGHT * best_sentence
+        share = self.calibration.sentence_weight
+        return (1 - share) * chunk_scores + share * best_sentence
 
     def _lexical_scores(self, query: str, allowed: np.ndarray) -> np.ndarray:
         """BM25 per passage language: the query for its own language, its translation for the
@@ -132,11 +128,11 @@ class Retriever:
         scores = np.zeros(len(self._languages), dtype=np.float32)
         for language in set(self._languages[allowed].tolist()):
             same = language == query_language
-            text = query if same else self.translator.translate(query, language)
+            text = query if same else self.translator.translate(query, language) if self.translator else ""
             if not text:
                 continue
             keep = allowed & (self._languages == language)
-            weight = LEXICAL_WEIGHT if same else TRANSLATED_WEIGHT
+            weight = self.calibration.lexical_weight if same else self.calibration.translated_weight
             terms = lexical_terms(text)
             for index, rows, share in self._lexical_fields if same else self._lexical_fields[:1]:
                 scores += _scaled(index.scores(terms)[rows], keep, weight * share)
