@@ -13,6 +13,7 @@ works where it can be loaded; e5 models get their required "query: " / "passage:
 
 from __future__ import annotations
 
+import functools
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -107,7 +108,15 @@ class Embedder:
         return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
+        if len(texts) == 1:  # one question is embedded by retrieval and again by the sentence picker
+            return self._query_vector(texts[0])[None, :]
         return self._encode(texts, "query", progress_bar=False)
+
+    @functools.lru_cache(maxsize=64)
+    def _query_vector(self, text: str) -> np.ndarray:
+        vector = self._encode([text], "query", progress_bar=False)[0]
+        vector.flags.writeable = False
+        return vector
 
     def encode_documents(self, texts: list[str], progress_bar: bool = False) -> np.ndarray:
         return self._encode(texts, "document", progress_bar=progress_bar)

@@ -39,7 +39,7 @@ class OnnxEmbeddingModule(InputModule):
                                                     providers=["CPUExecutionProvider"])
 
     def preprocess(self, inputs, prompt: str | None = None, **kwargs) -> dict[str, Any]:
-        texts = [str(text) for text in inputs]
+        texts = [(prompt or "") + str(text) for text in inputs]  # sentence-transformers hands the prompt apart
         if not texts:
             return {"sentence_embedding": torch.zeros((0, self.dimension))}
         encodings = self.tokenizer.encode_batch(texts)

@@ -148,7 +148,7 @@ def read_set(data: Path, passages_file: str, questions_file: str) -> tuple[list[
 
 
 def run_set(name: str, passages: list[SquadPassage], questions: list[SquadQuestion], embedder: Embedder,
-            limit: int | None, folder: Path) -> list[dict]:
+            limit: int | None, folder: Path, baselines: bool = True) -> list[dict]:
     questions = questions[:limit] if limit else questions
     also_right = answer_bearing_revisions(passages, questions)
     print(f"\n{name}: {len(passages)} passages, {len(questions)} questions "
@@ -156,8 +156,9 @@ def run_set(name: str, passages: list[SquadPassage], questions: list[SquadQuesti
     folder.mkdir(parents=True, exist_ok=True)
     rows = [evaluate("isnad hybrid", questions, also_right, *isnad_ranker(passages, embedder, folder / "index"))]
     rows.append(evaluate("LangChain BM25Retriever", questions, also_right, *langchain_bm25_ranker(passages)))
-    rows.append(evaluate(f"FAISS dense ({embedder.model_name})", questions, also_right,
-                         *dense_faiss_ranker(passages, embedder, folder)))
+    if baselines:  # embeds every whole passage once more: minutes with a large encoder
+        rows.append(evaluate(f"FAISS dense ({embedder.model_name})", questions, also_right,
+                             *dense_faiss_ranker(passages, embedder, folder)))
     print(f"{'retriever':<34}{'R@1':>7}{'R@5':>7}{'MRR@10':>8}{'R@1 rev':>9}{'index s':>9}{'query ms':>10}")
     for row in rows:
         print(f"{row['retriever']:<34}{row['R@1']:>7.3f}{row['R@5']:>7.3f}{row['MRR@10']:>8.3f}"
@@ -200,6 +201,7 @@ def main() -> None:
     parser.add_argument("--sets", default=",".join(SETS) + ",timings",
                         help="comma-separated: " + ", ".join(SETS) + ", timings (seed + FA-KES query times)")
     parser.add_argument("--cache", type=Path, default=None, help="keep indexes here between runs")
+    parser.add_argument("--no-dense-baseline", action="store_true", help="skip the whole-passage dense baseline")
     args = parser.parse_args()
     embedder = Embedder(Settings.from_env(embedding_model=args.model).embedding_model)
     chosen = args.sets.split(",")
@@ -209,7 +211,8 @@ def main() -> None:
             for name in [name for name in SETS if name in chosen]:
                 passages, questions = read_set(args.data, *SETS[name])
                 # The two xquad sets share their passages, hence their index.
-                run_set(name, passages, questions, embedder, args.limit, cache / SETS[name][0].split("/")[0])
+                run_set(name, passages, questions, embedder, args.limit, cache / SETS[name][0].split("/")[0],
+                        baselines=not args.no_dense_baseline)
             if "timings" in chosen:
                 mixed_corpus_timings(args.data, embedder, cache / "seed-fakes")
         except IsnadError as error:  # e.g. a hub model named where no hub is reachable

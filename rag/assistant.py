@@ -48,8 +48,8 @@ class Assistant:
         self.backend = backend
         self.settings = settings or Settings()
         self.calibration = retriever.calibration  # the thresholds of the index's embedding model
-        self.checker = GroundingChecker(retriever.embedder, retriever.translator,
-                                        self.calibration.min_support_across)
+        self.checker = GroundingChecker(retriever.embedder, self.calibration, retriever.translator,
+                                        retriever.sentence_vectors)
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, llm: str | None = None,

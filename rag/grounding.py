@@ -10,12 +10,14 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
 from embeddings import Embedder
 from rag.answer import AnswerSentence, Citation
-from rag.quantities import asks_how_many, counts_asked_thing, has_count
+from rag.config import Calibration
+from rag.quantities import asked_thing, asks_how_many, count_phrases, counts_asked_thing, has_count
 from rag.text import detect_language, normalise, search_tokens, sentence_spans
 from rag.translation import WordTranslator
 from rag.types import Passage
@@ -25,7 +27,6 @@ _MARKER = re.compile(r"\[\s*([0-9٠-٩]+(?:\s*[,،]\s*[0-9٠-٩]+)*)\s*\]")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([.،,؟?!؛:])")
 _PLACEHOLDER = re.compile(r"\[\s*n\s*\]\s*:?", re.IGNORECASE)  # small models sometimes write a literal "[n]"
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-PAIR_PENALTY = 0.15
 COUNTED_BONUS = 0.2
 MIN_QUOTE_WORDS = 4
 
@@ -51,14 +52,18 @@ def parse_claims(answer: str) -> list[Claim]:
     return claims
 
 
+# A retrieved passage's sentence vectors as the index stores them, by span in the passage's text.
+StoredVectors = Callable[[Passage], dict[tuple[int, int], np.ndarray]]
+
+
 class GroundingChecker:
-    def __init__(self, embedder: Embedder, translator: WordTranslator | None = None,
-                 min_similarity_across: float = SUPPORTED) -> None:
+    def __init__(self, embedder: Embedder, calibration: Calibration, translator: WordTranslator | None = None,
+                 stored_vectors: StoredVectors | None = None) -> None:
         self.embedder = embedder
+        self.calibration = calibration  # the encoder's weights and thresholds (rag.config)
         self.translator = translator  # question words into the passages' language, for word coverage
-        # The encoder's calibrated similarity for "says the same thing" across languages: scores are
-        # scaled so that it lands on SUPPORTED, the one threshold every caller uses.
-        self.min_similarity_across = min_similarity_across
+        # Embedding 30-60 sentences per question took ~6 s on 2 cores: reuse the index's vectors.
+        self.stored_vectors = stored_vectors
 
     def support(self, claim: str, passage: Passage) -> tuple[float, tuple[int, int]]:
         """Support score in 0..1 and the supporting span within passage.text.
@@ -98,7 +103,9 @@ class GroundingChecker:
 
     def _similarities(self, claim: str, sentences: list[str]) -> np.ndarray:
         vectors = self.embedder.encode_documents([claim] + sentences)
-        return np.clip((vectors[1:] @ vectors[0]) * SUPPORTED / self.min_similarity_across, 0, 1)
+        # Scaled so that the encoder's calibrated "says the same thing" lands on SUPPORTED, the one
+        # threshold every caller uses.
+        return np.clip((vectors[1:] @ vectors[0]) * SUPPORTED / self.calibration.min_support_across, 0, 1)
 
     def best_sentences(self, question: str, passages: list[Passage], limit: int = 2, minimum: float = 0.0,
                        strict: bool = False) -> list[tuple[int, tuple[int, int], float]]:
@@ -106,24 +113,26 @@ class GroundingChecker:
         the question best, without overlaps.
 
         Score: similarity to the question plus the share of question words in the span (across
-        languages, of the question's translated words); a pair pays PAIR_PENALTY for its length.
+        languages, of the question's translated words); a pair pays a penalty for its length.
         A "how many" question is answered only by a span with a number in it, when there is one,
         preferably a number next to a word of the question. `strict` (for quoting without a model):
         if no picked span has such a number, nothing is picked rather than an unrelated number."""
-        candidates, penalties = [], []
+        candidates, parts, penalties = [], [], []
         for n, passage in enumerate(passages, 1):
             spans, pairs = _quotable_spans(passage.text)
-            candidates += [(n, span) for span in spans + pairs]
-            penalties += [0.0] * len(spans) + [PAIR_PENALTY] * len(pairs)
+            candidates += [(n, span) for span in spans] + [(n, (a[0], b[1])) for a, b in pairs]
+            parts += [(span,) for span in spans] + pairs
+            penalties += [0.0] * len(spans) + [self.calibration.pair_penalty] * len(pairs)
         if not candidates:
             return []
         texts = [passages[n - 1].text[s:e] for n, (s, e) in candidates]
         languages = np.array([passages[n - 1].language for n, _ in candidates])
         terms = self._question_terms(question, set(languages.tolist()))
-        scores = self._sentence_scores(question, texts, languages, terms) - np.array(penalties)
+        vectors = self._span_vectors(passages, candidates, parts)
+        scores = self._sentence_scores(question, vectors, texts, languages, terms) - np.array(penalties)
         counted = None
         if asks_how_many(question):
-            counted = np.array([counts_asked_thing(terms[lang], text) for text, lang in zip(texts, languages)])
+            counted = self._counts_asked_thing(question, texts, languages, terms)
             scores = _prefer_counts(scores, texts, counted, minimum)
         # Chunks overlap, so one sentence can be a candidate twice: compare places in the document.
         places = [(passages[n - 1].doc_id, passages[n - 1].start + s, passages[n - 1].start + e)
@@ -133,28 +142,69 @@ class GroundingChecker:
             return []
         return [(candidates[i][0], candidates[i][1], float(scores[i])) for i in picked]
 
+    def _counts_asked_thing(self, question: str, texts: list[str], languages: np.ndarray,
+                            terms: dict[str, set[str]]) -> np.ndarray:
+        """Per span: does it hold a count of what the question asks about? In the question's words
+        where they are known in the span's language ("250 ألف مدني" for "كم مدنياً"); otherwise by
+        meaning: the words around each count against the question's counted phrase, across
+        languages ("نحو 250 ألف مدني من" for "how many civilians", not "أكثر من 93 قتيلاً")."""
+        counted = np.array([bool(terms[lang]) and counts_asked_thing(terms[lang], text)
+                            for text, lang in zip(texts, languages)])
+        by_meaning = [i for i, lang in enumerate(languages) if not terms[lang]]
+        thing = asked_thing(question)
+        phrases = {i: count_phrases(texts[i]) for i in by_meaning}
+        unique = sorted({phrase for found in phrases.values() for phrase in found})
+        if not by_meaning or not thing or not unique:
+            return counted
+        vectors = self.embedder.encode_documents([thing] + unique)
+        similarity = dict(zip(unique, vectors[1:] @ vectors[0]))
+        for i in by_meaning:
+            counted[i] = any(similarity[phrase] >= self.calibration.min_count_similarity for phrase in phrases[i])
+        return counted
+
     def _question_terms(self, question: str, languages: set[str]) -> dict[str, set[str]]:
         """The question's stemmed words in each passage language (translated where it differs)."""
         own = detect_language(question)
-        return {language: set(search_tokens(question if language == own or not self.translator
-                                            else self.translator.translate(question, language)))
+        return {language: set(search_tokens(question)) if language == own
+                else set(search_tokens(self.translator.translate(question, language))) if self.translator else set()
                 for language in languages}
 
-    def _sentence_scores(self, question: str, texts: list[str], languages: np.ndarray,
+    def _span_vectors(self, passages: list[Passage], candidates: list[tuple[int, tuple[int, int]]],
+                      parts: list[tuple[tuple[int, int], ...]]) -> np.ndarray:
+        """A vector per candidate span: the index's own for a sentence it stores, the normalised sum
+        of its two sentences' for a pair, and a fresh embedding for anything else."""
+        stored = [self.stored_vectors(passage) if self.stored_vectors else {} for passage in passages]
+        vectors: list[np.ndarray | None] = []
+        for (n, _), pieces in zip(candidates, parts):
+            known = [stored[n - 1].get(piece) for piece in pieces]
+            vectors.append(None if any(v is None for v in known) else _unit(np.sum(known, axis=0)))
+        missing = [i for i, vector in enumerate(vectors) if vector is None]
+        if missing:
+            fresh = self.embedder.encode_documents([passages[candidates[i][0] - 1].text[slice(*candidates[i][1])]
+                                                    for i in missing])
+            for i, vector in zip(missing, fresh):
+                vectors[i] = vector
+        return np.vstack(vectors)
+
+    def _sentence_scores(self, question: str, vectors: np.ndarray, texts: list[str], languages: np.ndarray,
                          terms: dict[str, set[str]]) -> np.ndarray:
-        vectors = self.embedder.encode_documents(texts)
         scores = vectors @ self.embedder.encode_queries([question])[0]
         for language, language_terms in terms.items():
             rows = np.flatnonzero(languages == language)
-            scores[rows] += _weighted_coverage(language_terms, [texts[i] for i in rows])
+            scores[rows] += self.calibration.pick_coverage_weight * _weighted_coverage(language_terms,
+                                                                                      [texts[i] for i in rows])
         return scores
 
 
-def _quotable_spans(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+def _unit(vector: np.ndarray) -> np.ndarray:
+    return vector / max(float(np.linalg.norm(vector)), 1e-9)
+
+
+def _quotable_spans(text: str) -> tuple[list[tuple[int, int]], list[tuple[tuple[int, int], tuple[int, int]]]]:
     """Sentences of a few words or more, and pairs of adjacent ones (an answer can straddle a
     full stop). Quoting clauses of long sentences instead was measured: ARCD facts -3.4 points."""
     spans = [span for span in sentence_spans(text) if _words(text, span) >= MIN_QUOTE_WORDS]
-    return spans, [(a[0], b[1]) for a, b in zip(spans, spans[1:])]
+    return spans, list(zip(spans, spans[1:]))
 
 
 def _words(text: str, span: tuple[int, int]) -> int:

@@ -159,10 +159,9 @@ class Indexer:
         """Chunk vectors, and one vector per sentence (a passage also scores by its best sentence)."""
         sentences, owners = [], []
         for chunk in chunks:
-            for start, end in sentence_spans(chunk.text):
-                if len(chunk.text[start:end].split()) >= _MIN_SENTENCE_WORDS:
-                    sentences.append(chunk.text[start:end])
-                    owners.append(chunk.chunk_id)
+            for start, end in embedded_sentences(chunk.text):
+                sentences.append(chunk.text[start:end])
+                owners.append(chunk.chunk_id)
         texts = [embedding_text(chunk) for chunk in chunks]
         chunk_vectors = self.embedder.encode_documents(texts, progress_bar=self.progress_bar)
         sentence_vectors = self.embedder.encode_documents(sentences, progress_bar=self.progress_bar)
@@ -181,6 +180,11 @@ class Indexer:
             "counts": {"documents": len(documents), "chunks": len(chunks)},
             "documents": {d.id: {"content_hash": d.content_hash, "chunks": per_doc.get(d.id, 0)} for d in documents},
         }
+
+
+def embedded_sentences(text: str) -> list[tuple[int, int]]:
+    """Spans of the sentences of a chunk that get a vector of their own, in the order stored."""
+    return [(start, end) for start, end in sentence_spans(text) if len(text[start:end].split()) >= _MIN_SENTENCE_WORDS]
 
 
 def embedding_text(chunk: Chunk) -> str:

@@ -42,6 +42,25 @@ def counts_asked_thing(terms: set[str], text: str) -> bool:
                for i, token in enumerate(tokens))
 
 
+# What a question counts: the words after "how many" / "كم" / "عدد" ("how many chemical weapons inspectors").
+_ASKED_THING = re.compile(r"how (?:many|much)\s+(\S+(?:\s+\S+){0,2})|(?:^|\s)كم\s+(\S+(?:\s+\S+)?)|"
+                          r"(?:number|share|percentage) of\s+(\S+(?:\s+\S+){0,2})|(?:عدد|نسبة)\s+(\S+(?:\s+\S+)?)",
+                          re.IGNORECASE)
+
+
+def asked_thing(question: str) -> str:
+    """The phrase naming what a "how many" question counts ('' if none is found)."""
+    match = _ASKED_THING.search(question)
+    return next((group.strip(" ?؟") for group in match.groups() if group), "") if match else ""
+
+
+def count_phrases(text: str) -> list[str]:
+    """Each count of the text (not a date) with the words around it: "نحو 250 ألف مدني من"."""
+    words = _DATE.sub(" ", normalise(text)).split()
+    return [" ".join(words[max(0, i - 1):i + COUNT_WINDOW + 1]) for i, word in enumerate(words)
+            if _is_number(word) or word in _NUMBER_WORDS]
+
+
 def _same_word(a: str, b: str) -> bool:
     """Light stems of one word can differ by a letter ("مدنياً" -> "مدني", "مدني" -> "مدن")."""
     short, long = sorted((a, b), key=len)

@@ -4,8 +4,9 @@ The lexical side (BM25 over stemmed Arabic/English) is precise but only works wh
 passage share a language; the dense side (multilingual embeddings) works across languages but
 is fuzzier. So each passage is scored by its dense similarity (its own vector plus its best
 sentence's), plus a lexical score scaled to the query's best match: the query itself for
-passages in its language, and at half weight its word-by-word translation (rag.translation)
-for passages in the other. Untranslated BM25 across languages is pure noise and never counts.
+passages in its language and, for encoders whose calibration asks for it (the light USE), its
+word-by-word translation (rag.translation) for passages in the other. Untranslated BM25 across
+languages is pure noise and never counts. The weights are the encoder's (rag.config.CALIBRATIONS).
 For a question in the passages' language, small shares of the lexical score come from the
 passage's whole document, which decides between passages that read alike (the same paragraph in
 two revisions or two outlets) by the rest of their articles, and from its title, which names
@@ -28,7 +29,7 @@ from embeddings import Embedder
 from rag.config import calibration_for
 from rag.errors import ModelMismatchError, QueryError
 from rag.filters import filter_mask
-from rag.indexer import lexical_tokens
+from rag.indexer import embedded_sentences, lexical_tokens
 from rag.lexical import LexicalIndex
 from rag.store import IndexData, IndexStore
 from rag.text import detect_language, lexical_terms
@@ -61,6 +62,9 @@ class Retriever:
              self.calibration.title_share),
         ]
         self._chunk_matrix = reconstruct_all(data.chunk_vectors)
+        self._sentence_matrix = reconstruct_all(data.sentence_vectors)
+        self._sentence_rows = np.split(np.argsort(data.sentence_chunks, kind="stable"),
+                                       np.searchsorted(np.sort(data.sentence_chunks), np.arange(1, len(data.chunks))))
         self._languages = np.array([chunk.language for chunk in data.chunks])
         self.translator = WordTranslator(data.vocabulary, data.vocabulary_vectors, embedder,
                                          [(chunk.language, chunk.text) for chunk in data.chunks]
@@ -143,6 +147,16 @@ class Retriever:
         return Passage(doc_id=chunk.doc_id, title=chunk.title, text=chunk.text, score=score, start=chunk.start,
                        end=chunk.end, metadata=dict(chunk.metadata), language=chunk.language,
                        chunk_id=chunk.chunk_id, dense_score=dense, lexical_score=lexical)
+
+    def sentence_vectors(self, passage: Passage) -> dict[tuple[int, int], np.ndarray]:
+        """The stored vectors of a retrieved passage's sentences, by span in its text ({} for a
+        passage this index did not return as it stands)."""
+        chunk = self.data.chunks[passage.chunk_id] if 0 <= passage.chunk_id < len(self.data.chunks) else None
+        if chunk is None or chunk.text != passage.text:
+            return {}
+        rows = self._sentence_rows[chunk.chunk_id]
+        spans = embedded_sentences(chunk.text)
+        return dict(zip(spans, self._sentence_matrix[rows])) if len(spans) == len(rows) else {}
 
     def as_langchain(self, k: int = 5, filters: dict[str, Any] | None = None):
         """This retriever as a LangChain `BaseRetriever` (for chains and agents)."""

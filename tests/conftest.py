@@ -1,4 +1,7 @@
-"""Shared fixtures: the real embedding model (loaded once) and a real index of corpus/."""
+"""Shared fixtures: the real embedding models (loaded once) and real indexes of corpus/.
+
+`embedder` / `seed_index` use the default model, EmbeddingGemma-300M as `isnad setup` installed it;
+`light_embedder` / `light_seed_index` the light Universal Sentence Encoder, which must keep working."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from embeddings import Embedder
+from embeddings import USE_MODEL_NAME, Embedder
 from rag.indexer import Indexer
 from rag.loaders import CorpusLoader
 
@@ -25,6 +28,13 @@ def embedder() -> Embedder:
 
 
 @pytest.fixture(scope="session")
+def light_embedder() -> Embedder:
+    model = Embedder(USE_MODEL_NAME)
+    model.warm_up()
+    return model
+
+
+@pytest.fixture(scope="session")
 def seed_documents():
     return CorpusLoader().run([CORPUS]).documents
 
@@ -33,6 +43,13 @@ def seed_documents():
 def seed_index(tmp_path_factory, embedder, seed_documents) -> Path:
     index_dir = tmp_path_factory.mktemp("seed") / "index"
     Indexer(index_dir, embedder).run(seed_documents)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def light_seed_index(tmp_path_factory, light_embedder, seed_documents) -> Path:
+    index_dir = tmp_path_factory.mktemp("light-seed") / "index"
+    Indexer(index_dir, light_embedder).run(seed_documents)
     return index_dir
 
 

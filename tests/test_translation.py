@@ -1,9 +1,11 @@
-"""Query translation through the multilingual embedding space, on the real model and seed index."""
+"""Query translation through the multilingual embedding space, on the real light model (USE, whose
+calibration translates questions word by word) and its seed index."""
+
+from dataclasses import replace
 
 import pytest
 
 from rag import Retriever
-from rag import retriever as retriever_module
 from rag.translation import consonant_skeleton
 
 # Its answer ("40 طفلا") sits in a chunk that the dense side alone ranks below the top 10.
@@ -11,8 +13,8 @@ CHILDREN_KILLED = "How many children were killed by rebel shells in the western 
 
 
 @pytest.fixture(scope="module")
-def retriever(seed_index, embedder):
-    return Retriever.open(seed_index, embedder=embedder)
+def retriever(light_seed_index, light_embedder):
+    return Retriever.open(light_seed_index, embedder=light_embedder)
 
 
 def test_question_words_become_corpus_words_of_the_other_language(retriever):
@@ -45,5 +47,11 @@ def test_translated_words_rank_the_answer_first(retriever, monkeypatch):
         return retriever.search(CHILDREN_KILLED, k=1)[0].text
 
     assert "40 طفلا" in top_text()
-    monkeypatch.setattr(retriever_module, "TRANSLATED_WEIGHT", 0.0)
+    monkeypatch.setattr(retriever, "calibration", replace(retriever.calibration, translated_weight=0.0))
     assert "40 طفلا" not in top_text()
+
+
+def test_the_default_model_needs_no_translation(seed_index, embedder):
+    retriever = Retriever.open(seed_index, embedder=embedder)
+    assert retriever.translator is None and retriever.data.vocabulary == []
+    assert "40 طفلا" in " ".join(p.text for p in retriever.search(CHILDREN_KILLED, k=2))
