@@ -2,8 +2,9 @@
 module, so it is used through `SentenceTransformer.encode` like every other model: prompts,
 length-sorted batches and the progress bar come from sentence-transformers.
 
-Measured on 2 cores (eval.benchmark_embedding): int8 ONNX embeds about 1.5x faster than fp32
-(PyTorch or ONNX alike) for the same R@1 on xquad-dev within a point.
+Measured on 2 cores over the 120 xquad-dev paragraphs: int8 ONNX embeds 1.5-2x faster than fp32
+(1.7 against 0.8-1.1 paragraphs/s), for dense R@1 within a point (Arabic questions 0.884 against
+0.894, English 0.913 against 0.913).
 """
 
 from __future__ import annotations

@@ -107,6 +107,7 @@ CALIBRATIONS = {
         sentence_weight=0.5, lexical_weight=2.0, translated_weight=1.0, document_share=0.1, title_share=0.2,
         min_dense=0.3, min_dense_same_language=float("inf"), min_coverage=0.5, min_dense_with_words=0.15,
         pick_coverage_weight=1.0, pair_penalty=0.15, min_sentence_score=0.4, min_sentence_score_across=0.3,
+        # min_count_similarity: not calibrated for USE; only used when translation finds no word.
         min_count_similarity=0.5, min_support_across=0.5),
     # EmbeddingGemma-300M (int8 ONNX), tuned on the development sets only (xquad-dev, ARCD, TyDi, own sets).
     # Retrieval, whole-paragraph R@1 (eval.benchmark_retrieval): dense chunk vectors alone 0.895 Arabic /
