@@ -150,6 +150,10 @@ class Assistant:
         everything retrieved, not only what the model saw."""
         logger.info("model draft: %r", raw)
         if NOT_FOUND in raw or not raw.strip():
+            # The small model reads the other language worst: its "not found" there is no evidence
+            # against a passage that passed the gate, so the calibrated extractive picks decide.
+            if shown and shown[0].language != detect_language(question):
+                return self._extractive(question, retrieved, language, "extractive-fallback")
             return self._abstain(ABSTAIN[language], language, question, 0.0)
         claims = [claim for claim in parse_claims(raw) if not restates(claim.text, question)]
         kept = self.checker.check(claims, shown)
