@@ -13,7 +13,6 @@ dense score of each group, which is what the gate's thresholds were chosen from.
 
 from __future__ import annotations
 
-import argparse
 import random
 import tempfile
 from pathlib import Path
@@ -21,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from embeddings import Embedder
-from eval.benchmark_retrieval import XQUAD, read_set
+from eval.benchmark_retrieval import XQUAD, benchmark_arguments, read_set
 from eval.questions import load_questions
 from eval.squad import read_squad
 from rag.assistant import Assistant
@@ -61,16 +60,13 @@ def gate(assistant: Assistant, questions: list[str]) -> tuple[np.ndarray, np.nda
 def report(name: str, refused: np.ndarray, best: np.ndarray, answerable: bool) -> None:
     share = refused.mean()
     label = "falsely refused" if answerable else "refused"
-    print(f"{name:<42}{len(refused):>6}  {label} {share if not answerable else share:7.1%}   best dense "
+    print(f"{name:<42}{len(refused):>6}  {label} {share:7.1%}   best dense "
           f"p5 {np.percentile(best, 5):.3f}  median {np.median(best):.3f}  p95 {np.percentile(best, 95):.3f}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
-    parser.add_argument("--cache", type=Path, default=None, help="keep indexes here between runs")
+    parser = benchmark_arguments(__doc__)
     parser.add_argument("--arcd", type=int, default=300, help="ARCD questions sampled (seeded)")
-    parser.add_argument("--model", default=None, help="embedding model (default: the configured one)")
     args = parser.parse_args()
     embedder = Embedder(Settings.from_env(embedding_model=args.model).embedding_model)
     own = [q for name in OWN_SETS for q in load_questions(SETS / name)[0]]

@@ -193,14 +193,20 @@ def mixed_corpus_timings(data: Path, embedder: Embedder, folder: Path) -> None:
               f"({len(asked)} questions)")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def benchmark_arguments(docstring: str) -> argparse.ArgumentParser:
+    """The options every benchmark over the shared data sets takes: --data, --cache, --model."""
+    parser = argparse.ArgumentParser(description=docstring.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
-    parser.add_argument("--limit", type=int, default=None, help="questions per set (default: all)")
+    parser.add_argument("--cache", type=Path, default=None, help="keep indexes here between runs")
     parser.add_argument("--model", default=None, help="embedding model (default: the configured one)")
+    return parser
+
+
+def main() -> None:
+    parser = benchmark_arguments(__doc__)
+    parser.add_argument("--limit", type=int, default=None, help="questions per set (default: all)")
     parser.add_argument("--sets", default=",".join(SETS) + ",timings",
                         help="comma-separated: " + ", ".join(SETS) + ", timings (seed + FA-KES query times)")
-    parser.add_argument("--cache", type=Path, default=None, help="keep indexes here between runs")
     parser.add_argument("--no-dense-baseline", action="store_true", help="skip the whole-passage dense baseline")
     args = parser.parse_args()
     embedder = Embedder(Settings.from_env(embedding_model=args.model).embedding_model)

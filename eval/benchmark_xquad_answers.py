@@ -10,14 +10,13 @@ is built once (kept with `--cache`).
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import tempfile
 from pathlib import Path
 
 from embeddings import Embedder
 from eval.benchmark_gate import open_assistant, squad_documents
-from eval.benchmark_retrieval import XQUAD, read_set
+from eval.benchmark_retrieval import XQUAD, benchmark_arguments, read_set
 from eval.runner import EvalRun
 from rag.config import Settings
 from rag.llm.backends import load_backend
@@ -30,13 +29,11 @@ def holds_fact(answer: str, references: list[str]) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser = benchmark_arguments(__doc__)
     parser.add_argument("--questions", type=int, default=200, help="the first N English questions")
     parser.add_argument("--llm", default="local", help="answer backend (local, extractive, ...)")
-    parser.add_argument("--cache", type=Path, default=None, help="keep the index here between runs")
     args = parser.parse_args()
-    embedder = Embedder(Settings.from_env().embedding_model)
+    embedder = Embedder(Settings.from_env(embedding_model=args.model).embedding_model)
     _, arabic = read_set(args.data, XQUAD.format("ar"), XQUAD.format("ar"))
     _, english = read_set(args.data, XQUAD.format("ar"), XQUAD.format("en"))
     references = {q.id: q.answers for q in arabic}
