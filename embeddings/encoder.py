@@ -52,6 +52,9 @@ class Embedder:
         self.threads = threads
         self.home = home  # where `isnad setup` installed offline models (None: the configured one)
         self._model: SentenceTransformer | None = None
+        # Per instance (a cache on the method would keep every Embedder alive): one question is
+        # embedded by retrieval and again by the sentence picker.
+        self._query_vector = functools.lru_cache(maxsize=64)(self._embed_query)
 
     def warm_up(self) -> None:
         if self._model is None:
@@ -108,12 +111,11 @@ class Embedder:
         return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        if len(texts) == 1:  # one question is embedded by retrieval and again by the sentence picker
+        if len(texts) == 1:
             return self._query_vector(texts[0])[None, :]
         return self._encode(texts, "query", progress_bar=False)
 
-    @functools.lru_cache(maxsize=64)
-    def _query_vector(self, text: str) -> np.ndarray:
+    def _embed_query(self, text: str) -> np.ndarray:
         vector = self._encode([text], "query", progress_bar=False)[0]
         vector.flags.writeable = False
         return vector

@@ -63,8 +63,9 @@ class Retriever:
         ]
         self._chunk_matrix = reconstruct_all(data.chunk_vectors)
         self._sentence_matrix = reconstruct_all(data.sentence_vectors)
-        self._sentence_rows = np.split(np.argsort(data.sentence_chunks, kind="stable"),
-                                       np.searchsorted(np.sort(data.sentence_chunks), np.arange(1, len(data.chunks))))
+        by_chunk = np.argsort(data.sentence_chunks, kind="stable")  # sentence rows of chunk 0, 1, ...
+        self._sentence_rows = np.split(by_chunk, np.searchsorted(data.sentence_chunks[by_chunk],
+                                                                 np.arange(1, len(data.chunks))))
         self._languages = np.array([chunk.language for chunk in data.chunks])
         self.translator = WordTranslator(data.vocabulary, data.vocabulary_vectors, embedder,
                                          [(chunk.language, chunk.text) for chunk in data.chunks]
