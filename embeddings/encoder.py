@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,8 @@ logger = logging.getLogger(__name__)
 USE_MODEL_NAME = "use-multilingual"
 PROGRESS_BATCHES = 4  # batches per progress-bar step: each step is sorted by length inside sentence-transformers
 _E5_PROMPTS = {"query": "query: ", "document": "passage: "}
+_LOADING = threading.Lock()
+_LOADED: dict[tuple[str, str, int], "SentenceTransformer"] = {}
 
 
 def prompts_for(model_name: str) -> dict[str, str] | None:
@@ -57,8 +60,13 @@ class Embedder:
         self._query_vector = functools.lru_cache(maxsize=64)(self._embed_query)
 
     def warm_up(self) -> None:
+        """Load the model, once per process: every Embedder (and thread) of the same model shares it."""
         if self._model is None:
-            self._model = self._load()
+            key = (self.model_name, str(self.home), self.threads)
+            with _LOADING:
+                if key not in _LOADED:
+                    _LOADED[key] = self._load()
+            self._model = _LOADED[key]
 
     def _load(self) -> "SentenceTransformer":
         from sentence_transformers import SentenceTransformer

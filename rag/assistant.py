@@ -27,9 +27,9 @@ from rag.grounding import (GroundingChecker, citation, lacks_asked_number, parse
                             restates)
 from rag.llm.backends import ChatBackend, load_backend
 from rag.prompts import (ABSTAIN, ANSWER_PROMPT, CONDENSE_PROMPT, LANGUAGE_NAMES, NOT_FOUND,
-                         QUOTING_OTHER_LANGUAGE, REFUSE_META, format_passages)
+                         QUOTING_OTHER_LANGUAGE, REFUSE_META, UNSUPPORTED_LANGUAGE, format_passages)
 from rag.retriever import Retriever
-from rag.text import detect_language
+from rag.text import clean_input, detect_language
 from rag.types import Passage
 
 logger = logging.getLogger(__name__)
@@ -65,13 +65,15 @@ class Assistant:
                filters: dict[str, Any] | None = None) -> Iterator[str | Answer]:
         """Yields answer text as it is generated, then the checked `Answer` (whose text is final)."""
         started = time.perf_counter()
-        if not isinstance(question, str) or not question.strip():
-            raise QueryError("the question is empty")
+        question, history = _checked_input(question, history)
+        if detect_language(question) == "unknown":
+            yield self._abstain(UNSUPPORTED_LANGUAGE, "en", question, started)
+            return
         language = _answer_language(question)
         if _META_QUESTION.search(question):
             yield self._abstain(REFUSE_META[language], language, question, started)
             return
-        standalone = self._standalone(question.strip(), history or [])
+        standalone = self._standalone(question, history)
         passages = self.retriever.search(standalone, k=PASSAGES, filters=filters)
         retrieved = time.perf_counter()
         if not self._relevant(standalone, passages):
@@ -186,6 +188,21 @@ class Assistant:
     def _abstain(self, message: str, language: str, question: str, started: float) -> Answer:
         timings = {"total": time.perf_counter() - started} if started else {}
         return Answer(message, [], True, language, "abstained", timings, [], question)
+
+
+def _checked_input(question: Any, history: Any) -> tuple[str, History]:
+    if not isinstance(question, str):
+        raise QueryError(f"the question must be text (got {type(question).__name__})")
+    question = clean_input(question).strip()
+    if not question:
+        raise QueryError("the question is empty")
+    if history is None:
+        return question, []
+    if not isinstance(history, list) or not all(
+            isinstance(turn, dict) and isinstance(turn.get("role"), str) and isinstance(turn.get("content"), str)
+            for turn in history):
+        raise QueryError('history must be a list of {"role": "user" | "assistant", "content": text} items')
+    return question, [{**turn, "content": clean_input(turn["content"])} for turn in history]
 
 
 def _answer_language(question: str) -> str:

@@ -16,7 +16,7 @@ from rag.text import clause_spans, detect_language, sentence_spans
 from rag.types import Chunk, Document
 
 Span = tuple[int, int]
-CHUNKING_VERSION = 2  # recorded in the index manifest: a change here rebuilds old indexes (2: no tail-only chunk)
+CHUNKING_VERSION = 3  # recorded in the index manifest: a change here rebuilds old indexes (2: no tail-only chunk; 3: long words cut)
 
 
 class SentenceChunker:
@@ -92,12 +92,19 @@ class SentenceChunker:
         return windows
 
 
+LONGEST_WORD = 200  # characters: a longer run without spaces (a hash, a pasted blob) is cut
+
+
 def _word_ends(text: str, span: Span) -> list[int]:
-    ends, inside = [], False
+    ends, word_start = [], None
     for index in range(span[0], span[1]):
         if not text[index].isspace():
-            inside = True
-        elif inside:
+            if word_start is None:
+                word_start = index
+            elif index - word_start >= LONGEST_WORD:
+                ends.append(index)
+                word_start = index
+        elif word_start is not None:
             ends.append(index)
-            inside = False
+            word_start = None
     return ends + [span[1]]

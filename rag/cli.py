@@ -41,11 +41,15 @@ def main(verbose: bool) -> None:
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder. Default: .isnad/index")
 @click.option("--model", help="Embedding model: embeddinggemma-300m (default), use-multilingual (light) "
                                "or a sentence-transformers name.")
-def index_command(corpus_paths: tuple[Path, ...], index_dir: Path | None, model: str | None) -> None:
-    """Index the corpus; re-runs embed only new or changed documents."""
+@click.option("--verify", is_flag=True, help="Only check the index's files against their checksums and report.")
+def index_command(corpus_paths: tuple[Path, ...], index_dir: Path | None, model: str | None, verify: bool) -> None:
+    """Index the corpus; re-runs embed only new or changed documents (and whatever is damaged)."""
     from rag.indexer import index_corpus
 
     settings = _settings(index_dir=index_dir, embedding_model=model, corpus_paths=tuple(corpus_paths) or None)
+    if verify:
+        _report_health(settings.index_dir)
+        return
     loaded, report = index_corpus(settings, progress_bar=True)
     for line in loaded.warnings + loaded.duplicates:
         click.echo(f"warning: {line}", err=True)
@@ -57,9 +61,23 @@ def index_command(corpus_paths: tuple[Path, ...], index_dir: Path | None, model:
                f"{report.faiss_type}; {report.seconds:.1f}s)")
 
 
+def _report_health(index_dir: Path) -> None:
+    from rag.store import IndexStore
+
+    store = IndexStore(index_dir)
+    files = store.verify()
+    for name, state in files.items():
+        click.echo(f"{name:22} {state}")
+    data = store.read() if all(state == "ok" for state in files.values()) else None  # also checks consistency
+    if data is None:
+        raise click.ClickException(f"index at {index_dir} is damaged; `isnad index` rebuilds it")
+    click.echo(f"healthy: {len(data.documents)} documents, {len(data.chunks)} chunks, "
+               f"{data.sentence_vectors.ntotal} sentence vectors, model {data.manifest['embedding_model']}")
+
+
 @main.command("search")
 @click.argument("query")
-@click.option("--k", "k", type=int, help="How many passages to return. Default: 5")
+@click.option("--k", "k", type=click.IntRange(min=1), help="How many passages to return. Default: 5")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder. Default: .isnad/index")
 @click.option("--model", help="Embedding model the index was built with (checked).")
 @click.option("--source", multiple=True, help="Only passages from this source (repeatable).")

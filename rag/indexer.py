@@ -83,7 +83,7 @@ class Indexer:
             return None, None
         except IndexCorruptError as error:
             logger.warning("rebuilding from scratch: %s", error)
-            return None, "the previous index could not be read"
+            return None, f"the previous index could not be read ({error})"
         old = {key: previous.manifest.get(key) for key in self._settings()}
         for key, value in self._settings().items():
             if old[key] != value:

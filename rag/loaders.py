@@ -8,12 +8,13 @@ Bad files never stop a load: each is skipped with a warning that names it and sa
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -56,8 +57,12 @@ class CorpusLoader:
     def run(self, paths: list[Path]) -> LoadResult:
         result = LoadResult()
         dedup = Deduplicator(self.near_duplicate_threshold)
+        places: dict[str, str] = {}  # document id -> where it was read, so ids stay unique
         for root, path in self._files(paths):
-            for item in self._read(root, path, result.warnings):
+            for item, place in self._read(root, path, result.warnings):
+                item = _unique(item, place, root, places, result.warnings)
+                if item is None:
+                    continue
                 duplicate_of = dedup.check(item)
                 if duplicate_of:
                     result.duplicates.append(f"skipped {item.id}: {duplicate_of}")
@@ -77,28 +82,39 @@ class CorpusLoader:
             else:
                 raise CorpusError(f"corpus path not found: {path}")
 
-    def _read(self, root: Path, path: Path, warnings: list[str]) -> list[Document]:
+    def _read(self, root: Path, path: Path, warnings: list[str]) -> list[tuple[Document, str]]:
+        """The file's documents, each with the place it came from (file, or file and row)."""
         suffix = path.suffix.lower()
+        relative = path.relative_to(root).as_posix()
+        if not _printable_name(relative):
+            warnings.append(f"skipped {_shown(path)}: the file name is not valid UTF-8; rename it")
+            return []
         if suffix not in ARTICLE_SUFFIXES | TABLE_SUFFIXES:
             warnings.append(f"skipped {path}: unsupported file type {suffix or '(none)'} (use .txt, .md, .csv, .jsonl)")
             return []
         text = self._decode(path, warnings)
         if text is None:
             return []
-        relative = path.relative_to(root).as_posix()
         if suffix in ARTICLE_SUFFIXES:
-            return [document] if (document := _article(relative, text, warnings)) else []
-        rows = _csv_rows(text) if suffix == ".csv" else _jsonl_rows(text, relative, warnings)
-        return [doc for number, row in rows if (doc := _row_document(relative, number, row, warnings))]
+            return [(document, relative)] if (document := _article(relative, text, warnings)) else []
+        rows = _csv_rows(text, relative, warnings) if suffix == ".csv" else _jsonl_rows(text, relative, warnings)
+        return [(doc, f"{relative} row {number}") for number, row in rows
+                if (doc := _row_document(relative, number, row, warnings))]
 
     def _decode(self, path: Path, warnings: list[str]) -> str | None:
-        size = path.stat().st_size
-        if size > self.max_file_bytes:
-            warnings.append(f"skipped {path}: {size:,} bytes is over the {self.max_file_bytes:,}-byte limit")
+        try:
+            size = path.stat().st_size
+            if size > self.max_file_bytes:
+                warnings.append(f"skipped {path}: {size:,} bytes is over the {self.max_file_bytes:,}-byte limit")
+                return None
+            data = path.read_bytes()
+        except OSError as error:  # unreadable (permissions), vanished, a device...
+            warnings.append(f"skipped {path}: cannot be read ({error.strerror or type(error).__name__})")
             return None
-        data = path.read_bytes()
-        if b"\x00" in data[:8192]:
-            warnings.append(f"skipped {path}: binary file")
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            data = data.decode("utf-16", errors="replace").encode("utf-8")  # Windows "Unicode" text
+        elif b"\x00" in data[:8192]:
+            warnings.append(f"skipped {path}: binary file (or UTF-16 without a byte-order mark; re-save it as UTF-8)")
             return None
         text = data.decode("utf-8-sig", errors="replace")
         damaged = text.count("\ufffd")
@@ -123,11 +139,47 @@ def _article(doc_id: str, raw: str, warnings: list[str]) -> Document | None:
     return _document(doc_id, article.title, article.text, metadata)
 
 
-def _csv_rows(text: str) -> Iterator[tuple[int, dict[str, Any]]]:
+def _unique(document: Document, place: str, root: Path, places: dict[str, str],
+            warnings: list[str]) -> Document | None:
+    """The document under an id no earlier document has, never dropped silently: a file of a
+    second corpus folder is prefixed with its folder's name; a table row repeating an id gets
+    a numbered one (`id#2`), and the warning names both places."""
+    original = document.id
+    if original in places:
+        if original == place:  # an article file: its id is its path
+            document = replace(document, id=f"{root.name}/{original}")
+        else:
+            document = replace(document, id=next(f"{original}#{n}" for n in range(2, len(places) + 3)
+                                                  if f"{original}#{n}" not in places))
+            warnings.append(f"{place}: id {original!r} is already used by {places[original]}; "
+                            f"renamed {document.id!r}")
+    if document.id in places:
+        warnings.append(f"skipped {place}: id {document.id!r} is already used by {places[document.id]}")
+        return None
+    places[document.id] = place
+    return document
+
+
+def _csv_rows(text: str, name: str, warnings: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Rows with their line numbers. A quote left open swallows the rows after it into one
+    field; such a record is skipped (with its lines named) rather than merged."""
     csv.field_size_limit(2**31 - 1)
     reader = csv.DictReader(io.StringIO(text))
-    for number, row in enumerate(reader, start=2):  # line 1 is the header
-        yield number, {key: value for key, value in row.items() if key is not None}
+    columns, line = len(reader.fieldnames or []), reader.line_num + 1
+    for row in reader:
+        first, line = line, reader.line_num + 1
+        row = {key: value for key, value in row.items() if key is not None}
+        if line - first > 1 and _swallows_rows(row, columns):
+            warnings.append(f"skipped {name} lines {first}-{line - 1}: a quote is left open and the lines "
+                            f"after it read as one field; close the quote")
+            continue
+        yield first, row
+
+
+def _swallows_rows(row: dict[str, Any], columns: int) -> bool:
+    """True when a field holds whole lines that parse as rows of the table."""
+    inner = [text for value in row.values() if isinstance(value, str) for text in value.splitlines()[1:]]
+    return any(len(next(csv.reader([text]), [])) >= max(2, columns - 1) for text in inner)
 
 
 def _jsonl_rows(text: str, name: str, warnings: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -151,7 +203,9 @@ def _row_document(name: str, number: int, row: dict[str, Any], warnings: list[st
     if not text:
         warnings.append(f"skipped {name} row {number}: no content column (one of {', '.join(COLUMN_ALIASES['text'])})")
         return None
-    doc_id = str(fields["id"]).strip() if fields["id"] not in (None, "") else f"{name}:{number}"
+    # Without an id column the id follows the content, not the line: a row inserted above
+    # another must not change the other's id (and re-embed it).
+    doc_id = str(fields["id"]).strip() if fields["id"] not in (None, "") else f"{name}:{_short_hash(text)}"
     used = {alias for aliases in COLUMN_ALIASES.values() for alias in aliases}
     metadata = {key: value for key, value in row.items() if key.lower() not in used and value not in (None, "")}
     for key in ("source", "url"):
@@ -161,6 +215,22 @@ def _row_document(name: str, number: int, row: dict[str, Any], warnings: list[st
         metadata["date"] = _iso_date(str(fields["date"]))
     title = str(fields["title"] or "").strip() or text.split("\n", 1)[0][:120]
     return _document(doc_id, title, text, metadata)
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", errors="replace")).hexdigest()[:12]
+
+
+def _printable_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes surface as lone surrogates
+        return False
+    return True
+
+
+def _shown(path: Path) -> str:
+    return str(path).encode("utf-8", errors="backslashreplace").decode("utf-8")
 
 
 def _pick(row: dict[str, Any], aliases: tuple[str, ...]) -> Any:

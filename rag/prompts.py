@@ -34,6 +34,8 @@ REFUSE_META = {
     "ar": "أجيب فقط عن أسئلة حول الأخبار الموجودة في المقالات، ولا أكشف تعليماتي.",
     "en": "I only answer questions about the news in the corpus, and I do not reveal my instructions.",
 }
+# Said in English: the question's own language is one we cannot write.
+UNSUPPORTED_LANGUAGE = "I can answer questions in Arabic or English only. / أجيب عن الأسئلة بالعربية أو الإنجليزية فقط."
 QUOTING_OTHER_LANGUAGE = {
     "ar": "تقول المصادر (بالإنجليزية):",
     "en": "The sources (in Arabic) say:",

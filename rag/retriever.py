@@ -32,7 +32,7 @@ from rag.filters import filter_mask
 from rag.indexer import embedded_sentences, lexical_tokens
 from rag.lexical import LexicalIndex
 from rag.store import IndexData, IndexStore
-from rag.text import detect_language, lexical_terms
+from rag.text import clean_input, detect_language, lexical_terms
 from rag.translation import WordTranslator
 from rag.types import Passage
 from rag.vectors import reconstruct_all
@@ -85,8 +85,12 @@ class Retriever:
 
     def search(self, query: str, k: int = 5, filters: dict[str, Any] | None = None) -> list[Passage]:
         query = self._check(query)
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise QueryError(f"k is the number of passages to return, a whole number of at least 1 (got {k!r})")
+        if filters is not None and not isinstance(filters, dict):
+            raise QueryError(f"filters must be a dict such as {{'source': 'Anadolu'}} (got {type(filters).__name__})")
         allowed = filter_mask(self.data.chunks, filters)
-        if not allowed.any() or k <= 0:
+        if not allowed.any():
             return []
         depth = max(CANDIDATES, k)
         query_vector = self.embedder.encode_queries([query])[0]
@@ -101,11 +105,14 @@ class Retriever:
                 for i in order]
 
     def _check(self, query: str) -> str:
-        if not isinstance(query, str) or not query.strip():
-            raise QueryError("the query is empty; type a question or some keywords")
+        if not isinstance(query, str):
+            raise QueryError(f"the query must be text (got {type(query).__name__})")
         if len(query) > self.max_query_chars:
             raise QueryError(f"the query is {len(query):,} characters long; the limit is {self.max_query_chars:,}")
-        return query.strip()
+        query = clean_input(query).strip()
+        if not query:
+            raise QueryError("the query is empty; type a question or some keywords")
+        return query
 
     def _dense_candidates(self, query_vector: np.ndarray, allowed: np.ndarray, depth: int):
         """FAISS top chunks, and top sentences with the chunks they belong to (filters applied

@@ -105,13 +105,25 @@ def _ngrams(token: str, n: int) -> list[str]:
 
 
 def detect_language(text: str) -> str:
-    """'ar' when Arabic letters dominate, else 'en' (the corpus languages we serve)."""
+    """'ar' when Arabic letters dominate, 'en' when Latin ones do (the languages we serve), else
+    'unknown' (no letters, or mostly letters of another script)."""
     sample = _MARKUP.sub(" ", text[:5000])  # tag and attribute names are not the article's language
     arabic = len(_ARABIC_LETTER.findall(sample))
     latin = len(_LATIN_LETTER.findall(sample))
-    if arabic == 0 and latin == 0:
+    other = sum(char.isalpha() for char in sample) - arabic - latin
+    if arabic + latin == 0 or other > arabic + latin:
         return "unknown"
     return "ar" if arabic >= latin else "en"
+
+
+# Direction marks, zero-width and control characters: invisible, but they split words.
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def clean_input(text: str) -> str:
+    """A question or query as typed, made safe to match: lone surrogates (undecodable bytes)
+    become U+FFFD and invisible control and direction characters go."""
+    return _INVISIBLE.sub("", text.encode("utf-8", errors="replace").decode("utf-8", errors="replace"))
 
 
 # A sentence ends at . ! ? ؟ ؛ (not inside numbers like 3.5) or at a line break.

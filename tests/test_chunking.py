@@ -46,3 +46,12 @@ def test_overlong_sentence_is_split_at_commas_then_words():
 def test_overlap_must_be_smaller_than_chunk():
     with pytest.raises(ValueError):
         SentenceChunker(words, max_tokens=10, overlap_tokens=10)
+
+
+def test_a_line_without_spaces_is_cut_into_chunks_of_bounded_size():
+    def characters(text):  # a tokenizer that charges every 4 characters
+        return max(1, len(text) // 4)
+
+    spans = SentenceChunker(characters, max_tokens=160, overlap_tokens=32).split("x" * 1_000_000)
+    assert len(spans) > 1000 and max(e - s for s, e in spans) <= 160 * 4
+    assert spans[0][0] == 0 and spans[-1][1] == 1_000_000

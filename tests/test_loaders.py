@@ -40,7 +40,8 @@ def test_bad_files_are_skipped_with_a_warning_naming_them(tmp_path):
         + "\n{not json\n" + json.dumps({"id": "r3", "title": "no content"}) + "\n", "utf-8")
     (tmp_path / "rows.csv").write_text("title,content\nA,Text of A.\nB,\n", "utf-8")
     result = load(tmp_path)
-    assert sorted(d.id for d in result.documents) == ["good.txt", "r1", "rows.csv:2"]
+    ids = sorted(d.id for d in result.documents)
+    assert ids[:2] == ["good.txt", "r1"] and ids[2].startswith("rows.csv:") and len(ids) == 3
     text = "\n".join(result.warnings)
     for expected in ("empty.txt: empty file", "binary.txt: binary file", "cp1256.txt: not UTF-8",
                      "image.png: unsupported file type", "rows.jsonl line 2: malformed JSON",
@@ -63,3 +64,65 @@ def test_exact_and_near_duplicates_are_skipped(tmp_path):
 def test_missing_corpus_path_is_an_error(tmp_path):
     with pytest.raises(CorpusError, match="not found"):
         load(tmp_path / "nope")
+
+
+def test_the_same_file_name_in_two_corpus_folders_keeps_both_under_distinct_ids(tmp_path):
+    for folder, text in (("a", "خبر أول عن قصف في إدلب."), ("b", "خبر ثان عن حصار حلب الشرقية.")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "001.txt").write_text("عنوان\n" + text, "utf-8")
+    result = load(tmp_path / "a", tmp_path / "b")
+    assert sorted(d.id for d in result.documents) == ["001.txt", "b/001.txt"]
+
+
+def test_a_repeated_table_id_is_renamed_and_reported_with_both_rows(tmp_path):
+    (tmp_path / "rows.csv").write_text("id,content\n7,Shelling in Idlib.\n7,A siege in Aleppo.\n", "utf-8")
+    result = load(tmp_path)
+    assert sorted(d.id for d in result.documents) == ["7", "7#2"]
+    assert "rows.csv row 3: id '7' is already used by rows.csv row 2; renamed '7#2'" in result.warnings
+
+
+def test_a_quote_left_open_in_a_csv_skips_the_swallowed_lines_instead_of_merging_rows(tmp_path):
+    (tmp_path / "rows.csv").write_text(
+        'id,title,content,date\n1,T1,"Text one,2020-01-01\n2,T2,Text two",2020-01-02\n3,T3,Text three,2020-01-03\n',
+        "utf-8")
+    result = load(tmp_path)
+    assert [(d.id, d.text) for d in result.documents] == [("3", "Text three")]
+    assert any("rows.csv lines 2-3: a quote is left open" in line for line in result.warnings)
+
+
+def test_a_quoted_field_over_several_lines_is_still_one_row(tmp_path):
+    (tmp_path / "rows.csv").write_text('id,content\n1,"First paragraph.\nSecond paragraph."\n2,Other\n', "utf-8")
+    assert [d.id for d in load(tmp_path).documents] == ["1", "2"]
+
+
+def test_rows_without_an_id_keep_their_ids_when_a_row_is_inserted_above(tmp_path):
+    table = tmp_path / "rows.csv"
+    table.write_text("title,content\nA,Text of A.\nB,Text of B.\n", "utf-8")
+    before = {d.title: d.id for d in load(tmp_path).documents}
+    table.write_text("title,content\nZ,Text of Z.\nA,Text of A.\nB,Text of B.\n", "utf-8")
+    after = {d.title: d.id for d in load(tmp_path).documents}
+    assert after["A"] == before["A"] and after["B"] == before["B"]
+
+
+def test_utf16_text_is_read_and_unreadable_names_are_skipped_with_a_reason(tmp_path):
+    (tmp_path / "utf16.txt").write_bytes("عنوان\nنص الخبر بترميز آخر.".encode("utf-16"))
+    (tmp_path / "name-\udcff.txt").write_text("Title\nText.", "utf-8")  # the byte 0xFF, as Python names it
+    result = load(tmp_path)
+    assert [d.text for d in result.documents] == ["نص الخبر بترميز آخر."]
+    assert any("file name is not valid UTF-8" in line for line in result.warnings)
+
+
+def test_a_file_that_cannot_be_read_is_skipped_not_fatal(tmp_path, monkeypatch):
+    (tmp_path / "good.txt").write_text("Title\nShelling in Idlib.", "utf-8")
+    (tmp_path / "locked.txt").write_text("Title\nSecret.", "utf-8")
+    real = type(tmp_path).read_bytes
+
+    def read_bytes(path):  # root ignores file permissions, so deny the read itself
+        if path.name == "locked.txt":
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(type(tmp_path), "read_bytes", read_bytes)
+    result = load(tmp_path)
+    assert [d.id for d in result.documents] == ["good.txt"]
+    assert any("locked.txt: cannot be read (Permission denied)" in line for line in result.warnings)
