@@ -164,16 +164,19 @@ def _csv_rows(text: str, name: str, warnings: list[str]) -> Iterator[tuple[int, 
     """Rows with their line numbers. A quote left open swallows the rows after it into one
     field; such a record is skipped (with its lines named) rather than merged."""
     csv.field_size_limit(2**31 - 1)
-    reader = csv.DictReader(io.StringIO(text))
-    columns, line = len(reader.fieldnames or []), reader.line_num + 1
-    for row in reader:
-        first, line = line, reader.line_num + 1
-        row = {key: value for key, value in row.items() if key is not None}
-        if line - first > 1 and _swallows_rows(row, columns):
-            warnings.append(f"skipped {name} lines {first}-{line - 1}: a quote is left open and the lines "
-                            f"after it read as one field; close the quote")
-            continue
-        yield first, row
+    reader = csv.DictReader(io.StringIO(text, newline=""))  # newline="": line breaks inside quotes stay data
+    try:
+        columns, line = len(reader.fieldnames or []), reader.line_num + 1
+        for row in reader:
+            first, line = line, reader.line_num + 1
+            row = {key: value for key, value in row.items() if key is not None}
+            if line - first > 1 and _swallows_rows(row, columns):
+                warnings.append(f"skipped {name} lines {first}-{line - 1}: a quote is left open and the lines "
+                                f"after it read as one field; close the quote")
+                continue
+            yield first, row
+    except csv.Error as error:
+        warnings.append(f"skipped {name} from line {reader.line_num}: malformed CSV ({error})")
 
 
 def _swallows_rows(row: dict[str, Any], columns: int) -> bool:

@@ -131,7 +131,10 @@ class IndexStore:
         _fsync_folder(folder)
         pointer = self.index_dir / f"{_POINTER}.tmp"
         pointer.write_text(folder.name, "utf-8")
-        previous = self._current_name()
+        try:
+            previous = self._current_name()
+        except IndexCorruptError:  # a damaged pointer: this build replaces it
+            previous = None
         os.replace(pointer, self.index_dir / _POINTER)
         # The previous generation stays for readers that resolved CURRENT just before the switch;
         # the build after this one retires it.

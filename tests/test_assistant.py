@@ -10,6 +10,7 @@ from rag.assistant import Assistant
 from rag.grounding import lacks_asked_number, parse_claims
 from rag.llm.backends import ChatBackend, load_backend
 from rag.config import Settings
+from rag.errors import QueryError
 from rag.prompts import format_passages
 from rag.types import Passage
 
@@ -218,3 +219,20 @@ def test_how_many_answered_without_a_number_falls_back(make_assistant):
     answer = assistant.ask(HAMIDIYA)
     assert answer.mode == "extractive-fallback"
     assert any(ch.isdigit() for ch in answer.text)
+
+
+def test_a_question_in_a_language_we_do_not_serve_is_refused_in_english(extractive):
+    answer = extractive.ask("阿勒颇东部有多少平民被围困？")
+    assert answer.abstained and answer.citations == [] and "Arabic or English only" in answer.text
+
+
+def test_a_question_wrapped_in_direction_marks_is_answered_like_the_bare_one(extractive):
+    bare = extractive.ask("كم مدنياً محاصراً طالب المجلس المحلي لمحافظة دير الزور بإنقاذهم؟")
+    wrapped = extractive.ask("\u202b" + bare.question + "\u202c")
+    assert not wrapped.abstained and wrapped.text == bare.text
+
+
+@pytest.mark.parametrize("history", ["x", [{"role": "user"}], [{"role": "user", "content": 3}]])
+def test_malformed_history_gets_a_clear_error(extractive, history):
+    with pytest.raises(QueryError, match="history must be a list"):
+        extractive.ask("كم مدنياً قتل في حي الحميدية؟", history=history)

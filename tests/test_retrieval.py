@@ -59,6 +59,20 @@ def test_bad_queries_get_clear_errors(retriever, query, message):
         retriever.search(query)
 
 
+@pytest.mark.parametrize("arguments,message", [
+    ({"k": 0}, "at least 1"), ({"k": "3"}, "whole number"), ({"k": 2.5}, "whole number"),
+    ({"filters": "x"}, "filters must be a dict"), ({"query": 42}, "must be text")])
+def test_api_misuse_gets_clear_errors(retriever, arguments, message):
+    with pytest.raises(QueryError, match=message):
+        retriever.search(**{"query": "حلب", **arguments})
+
+
+def test_undecodable_bytes_and_direction_marks_do_not_change_the_answer(retriever):
+    question = QUESTIONS["003_b8689e71eb8b336f.txt"][0]
+    wrapped = "\u202b" + question.replace(" ", " \u200f", 2) + "\u202c\udcff"
+    assert retriever.search(wrapped)[0].doc_id == retriever.search(question)[0].doc_id == "003_b8689e71eb8b336f.txt"
+
+
 def test_as_langchain_returns_documents_with_metadata(retriever):
     documents = retriever.as_langchain(k=2).invoke("مع من التقى رئيس الائتلاف في بروكسل؟")
     assert len(documents) == 2
