@@ -115,3 +115,15 @@ def test_large_indexes_switch_to_hnsw():
     assert exact_kind == "IndexFlatIP" and kind.startswith("IndexHNSWFlat")
     _, ids = approximate.search(vectors[:20], 1)
     assert (ids[:, 0] == np.arange(20)).mean() >= 0.95
+
+
+def test_the_model_is_loaded_once_per_process_and_shared_by_threads(light_embedder):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def load(_):
+        embedder = Embedder(light_embedder.model_name, home=light_embedder.home, threads=light_embedder.threads)
+        return embedder.model
+
+    with ThreadPoolExecutor(8) as pool:
+        models = list(pool.map(load, range(8)))
+    assert all(model is light_embedder.model for model in models)
