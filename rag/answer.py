@@ -39,3 +39,13 @@ class Answer:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def plain_text(self) -> str:
+        """The answer with its [n] markers, then a numbered source list: what a reader copies."""
+        sources = [f"[{c.n}] {c.title}{_outlet_and_date(c.metadata)}\n    «{c.quote}»" for c in self.citations]
+        return "\n\n".join([self.text, "\n".join(sources)]) if sources else self.text
+
+
+def _outlet_and_date(metadata: dict[str, Any]) -> str:
+    facts = [str(metadata[key]) for key in ("source", "date") if metadata.get(key)]
+    return f" ({', '.join(facts)})" if facts else ""

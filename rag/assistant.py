@@ -23,6 +23,7 @@ from typing import Any, Iterator
 from rag.answer import Answer, AnswerSentence
 from rag.config import Settings
 from rag.errors import QueryError
+from rag.followup import needs_context
 from rag.grounding import (GroundingChecker, citation, lacks_asked_number, parse_claims, question_coverage,
                             restates)
 from rag.llm.backends import ChatBackend, load_backend
@@ -89,7 +90,7 @@ class Assistant:
 
     def _standalone(self, question: str, history: History) -> str:
         previous = [turn["content"] for turn in history if turn.get("role") == "user"]
-        if not previous:
+        if not previous or not needs_context(question):  # a self-contained question is searched alone
             return question
         if self.backend.model is None:  # no model to rewrite with: search with the last question's context
             return f"{previous[-1]} {question}"
@@ -133,13 +134,15 @@ class Assistant:
         shown = self._fit(question, passages)
         prompt = ANSWER_PROMPT.invoke({"passages": format_passages(shown), "question": question,
                                        "language_name": LANGUAGE_NAMES[language]})
+        # Across languages the small model's draft is nearly always replaced by quotes: not shown.
+        show_draft = bool(shown) and shown[0].language == detect_language(question)
         raw, first_token = "", None
         for chunk in self.backend.model.stream(prompt):
             piece = str(chunk.content)
             if first_token is None and piece:
                 first_token = time.perf_counter() - started
             raw += piece
-            if not NOT_FOUND.startswith(raw.strip()[: len(NOT_FOUND)]):
+            if show_draft and not NOT_FOUND.startswith(raw.strip()[: len(NOT_FOUND)]):
                 yield piece
         generated = time.perf_counter() - started
         answer = self._checked(raw, question, shown, passages, language)

@@ -27,6 +27,16 @@ def filter_mask(chunks: list[Chunk], filters: dict[str, Any] | None) -> np.ndarr
     return mask
 
 
+def blocking_filters(chunks: list[Chunk], filters: dict[str, Any] | None) -> list[str]:
+    """When the filters together leave no passage: the ones that alone leave none (to loosen),
+    else all of them (only their combination excludes everything). Empty when something is left."""
+    if filter_mask(chunks, filters).any():
+        return []
+    active = {key: wanted for key, wanted in (filters or {}).items() if wanted not in (None, "", [], ())}
+    alone = [key for key, wanted in active.items() if not filter_mask(chunks, {key: wanted}).any()]
+    return alone or list(active)
+
+
 def _value_test(key: str, wanted: Any):
     allowed = {str(value).casefold() for value in (wanted if isinstance(wanted, (list, tuple, set)) else [wanted])}
 

@@ -37,6 +37,9 @@ class Claim:
     cited: list[int]   # as written by the model
 
 
+_MIXED_SCRIPT_WORD = re.compile(r"[A-Za-z][\u0621-\u064a]|[\u0621-\u064a][A-Za-z]")
+
+
 def parse_claims(answer: str) -> list[Claim]:
     """Split an answer into sentences and the [n] markers that belong to each."""
     claims: list[Claim] = []
@@ -47,7 +50,7 @@ def parse_claims(answer: str) -> list[Claim]:
         text = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", text)  # "جيفري [1]." -> "جيفري ."  -> "جيفري."
         if not re.search(r"\w", text) and claims:  # a marker alone after the full stop
             claims[-1].cited.extend(cited)
-        elif text:
+        elif text and not _MIXED_SCRIPT_WORD.search(text):  # "Dعا": garbled output, and it breaks line order
             claims.append(Claim(text, cited))
     return claims
 

@@ -1,5 +1,9 @@
 """HTML for chat messages and the sources panel. Every piece of document text and model output
-is escaped here, so an article holding <script> shows as text and runs nothing."""
+is escaped here, so an article holding <script> shows as text and runs nothing.
+
+Each message carries its plain text in a hidden `.isnad-plain` element (the answer with its [n]
+markers and a numbered source list; the chat's sanitiser drops data attributes): the copy
+buttons copy that, never the markup."""
 
 from __future__ import annotations
 
@@ -16,29 +20,64 @@ def direction(text: str) -> str:
     return "rtl" if detect_language(text) == "ar" else "ltr"
 
 
-def message_html(text: str, turn: int | None = None) -> str:
-    """Escaped text in its own direction; [n] become buttons that open source n of this turn."""
-    body = html.escape(text).replace("\n", "<br>")
-    if turn is not None:
+def user_html(question: str, labels: dict) -> str:
+    return _message(html.escape(question), question, direction(question), "isnad-user", labels["you"])
+
+
+def answer_html(answer: Answer, turn: int, labels: dict) -> str:
+    """The checked answer: [n] open source n of this turn; a badge says it was checked."""
+    body = _escaped(answer.text)
+    if answer.citations:
         body = _MARKER.sub(lambda m: _cite_button(turn, int(m.group(1))), body)
-    return f'<div class="isnad-msg" dir="{direction(text)}">{body}</div>'
+    badge = "" if answer.abstained else f'<span class="isnad-checked">✓ {html.escape(labels["checked"])}</span>'
+    footer = f'<div class="isnad-footer">{badge}{_copy_button(labels)}</div>'
+    return _message(body + footer, answer.plain_text(), direction(answer.text), "isnad-final", labels["isnad"])
 
 
-def answer_html(answer: Answer, turn: int) -> str:
-    return message_html(answer.text, turn if answer.citations else None)
+def draft_html(draft: str, labels: dict) -> str:
+    """A draft streaming from the model: looks unfinished, and says it is being checked."""
+    note = f'<div class="isnad-draft-note">{html.escape(labels["draft"])}</div>'
+    return _message(note + _escaped(draft), "", direction(draft), "isnad-draft", labels["isnad"])
 
 
-def _cite_button(turn: int, n: int) -> str:
-    return f'<a class="isnad-cite" href="#src-{turn}-{n}" data-src="src-{turn}-{n}">[{n}]</a>'
+def status_html(text: str) -> str:
+    """Waiting, cancelled or failed: a note, not an answer (and nothing to copy)."""
+    return _message(_escaped(text), "", direction(text), "isnad-status", "")
 
 
-def sources_html(turns: list[tuple[int, Answer]], documents: dict, labels: dict) -> str:
+def language_marker(language: str) -> str:
+    """Read by the page's CSS: the whole page takes this language's direction."""
+    return f'<div id="isnad-lang" data-lang="{html.escape(language)}" lang="{html.escape(language)}"></div>'
+
+
+def sources_html(turns: list[tuple[int, Answer]], documents: dict, labels: dict, language: str) -> str:
     """Every cited passage of the conversation; the latest turn's are shown until one is clicked."""
     latest = turns[-1][0] if turns else None
     blocks = [_source_block(turn, c, documents, labels, turn == latest) for turn, answer in turns for c in answer.citations]
     if not blocks:
-        return f'<div class="isnad-sources empty">{html.escape(labels["no_sources"])}</div>'
+        hint = html.escape(labels["no_sources"])
+        return f'<div class="isnad-sources empty" dir="{"rtl" if language == "ar" else "ltr"}">{hint}</div>'
     return '<div class="isnad-sources">' + "".join(blocks) + "</div>"
+
+
+def _message(body: str, copy_text: str, text_direction: str, kind: str, role: str) -> str:
+    plain = (f'<span class="isnad-plain"><span class="isnad-role">{html.escape(role)}</span>'
+             f'<span class="isnad-text">{html.escape(copy_text)}</span></span>') if copy_text else ""
+    return f'<div class="isnad-msg {kind}" dir="{text_direction}">{body}{plain}</div>'
+
+
+
+
+def _escaped(text: str) -> str:
+    return html.escape(text).replace("\n", "<br>")
+
+
+def _copy_button(labels: dict) -> str:
+    return f'<a class="isnad-copy" role="button" href="#">{html.escape(labels["copy"])}</a>'
+
+
+def _cite_button(turn: int, n: int) -> str:
+    return f'<a class="isnad-cite" href="#src-{turn}-{n}" data-src="src-{turn}-{n}">[{n}]</a>'
 
 
 def _source_block(turn: int, citation: Citation, documents: dict, labels: dict, latest: bool) -> str:
@@ -46,12 +85,13 @@ def _source_block(turn: int, citation: Citation, documents: dict, labels: dict, 
     paragraph_html = _highlighted_paragraph(document.text, citation.start, citation.end) if document \
         else f"<mark>{html.escape(citation.quote)}</mark>"
     meta = citation.metadata
-    facts = [f'{html.escape(labels["outlet"])}: {html.escape(str(meta.get("source") or meta.get("byline") or "—"))}',
-             f'{html.escape(labels["date"])}: {html.escape(str(meta.get("date") or "—"))}']
+    facts = [f'{html.escape(labels["outlet"])}: <bdi>{html.escape(str(meta.get("source") or meta.get("byline") or "—"))}</bdi>',
+             f'{html.escape(labels["date"])}: <bdi>{html.escape(str(meta.get("date") or "—"))}</bdi>']
     css = "isnad-source latest" if latest else "isnad-source"
     return (f'<section id="src-{turn}-{citation.n}" class="{css}" dir="{direction(citation.quote)}">'
-            f'<h4>[{citation.n}] {html.escape(citation.title)}</h4>'
-            f'<p class="isnad-meta" dir="auto">{" · ".join(facts)} · <bdi><code dir="ltr">{html.escape(citation.doc_id)}</code></bdi></p>'
+            f'<a class="isnad-close" role="button" href="#" title="{html.escape(labels["close"])}">×</a>'
+            f'<h4>[{citation.n}] <bdi>{html.escape(citation.title)}</bdi></h4>'
+            f'<p class="isnad-meta">{" · ".join(facts)} · <bdi><code dir="ltr">{html.escape(citation.doc_id)}</code></bdi></p>'
             f'<p class="isnad-passage">{paragraph_html}</p></section>')
 
 
