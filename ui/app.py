@@ -35,6 +35,13 @@ logger = logging.getLogger(__name__)
 MODES = {"local": "local", "extractive": "extractive", "endpoint": "openai"}
 EMPTY_STATE = {"history": [], "turns": [], "language": "ar"}
 QUIET = {"show_progress": "hidden"}  # the chat shows its own waiting states
+# Before a question is sent: the date boxes' text as typed (inputs 6 and 7 of `respond`).
+TYPED_DATES = """(...values) => {
+  const typed = id => document.querySelector(id + " input");
+  values[6] = typed("#isnad-date-from") ? typed("#isnad-date-from").value : values[6];
+  values[7] = typed("#isnad-date-to") ? typed("#isnad-date-to").value : values[7];
+  return values;
+}"""
 
 
 class Waiting:
@@ -90,7 +97,7 @@ class ChatApp:
 
     # --- event handlers -----------------------------------------------------------------
     def respond(self, question: str, chat: list, state: dict, mode: str, sources: list, languages: list,
-                date_from: Any, date_to: Any, interface: str):
+                date_from: str, date_to: str, interface: str):
         question = (question or "").strip()
         if not question:
             yield gr.update(), chat, state, gr.update(), gr.update()
@@ -99,7 +106,7 @@ class ChatApp:
         labels = LABELS[state["language"]]
         turn = len(state["turns"]) + 1
         chat = chat + [{"role": "user", "content": user_html(question, labels)},
-                       {"role": "assistant", "content": status_html(labels["thinking"])}]
+                       {"role": "assistant", "content": status_html(labels["thinking"], pending=True)}]
         yield "", chat, state, gr.update(), language_marker(state["language"])
         problem, filters = self._filters(sources, languages, date_from, date_to, labels)
         if problem:
@@ -117,7 +124,7 @@ class ChatApp:
                     continue
                 if isinstance(piece, Waiting):
                     chat[-1] = {"role": "assistant", "content": status_html(
-                        labels["queued"].format(place=piece.place, waited=piece.waited))}
+                        labels["queued"].format(place=piece.place, waited=piece.waited), pending=True)}
                 else:
                     draft += piece
                     chat[-1] = {"role": "assistant", "content": draft_html(draft, labels)}
@@ -128,7 +135,8 @@ class ChatApp:
 
     def cancelled(self, chat: list, state: dict):
         labels = LABELS[state.get("language", "ar")]
-        if chat and chat[-1]["role"] == "assistant" and "isnad-final" not in str(chat[-1]["content"]):
+        unfinished = str(chat[-1]["content"]) if chat else ""  # searching, queued or a draft
+        if "isnad-status pending" in unfinished or "isnad-draft" in unfinished:
             chat = chat[:-1] + [{"role": "assistant", "content": status_html(labels["cancelled"])}]
         return chat
 
@@ -188,11 +196,14 @@ class ChatApp:
                                                     elem_id="isnad-source-filter")
                         language_filter = gr.CheckboxGroup(language_choices, label=labels["language_filter"],
                                                            elem_id="isnad-language-filter")
-                        date_from = gr.DateTime(include_time=False, type="string", label=labels["date_from"],
+                        date_from = gr.DateTime(include_time=False, type="string", label=labels["date_from"], interactive=True,
                                                 elem_id="isnad-date-from")
-                        date_to = gr.DateTime(include_time=False, type="string", label=labels["date_to"],
+                        date_to = gr.DateTime(include_time=False, type="string", label=labels["date_to"], interactive=True,
                                               elem_id="isnad-date-to")
-            inputs = [question, chat, state, mode, source_filter, language_filter, date_from, date_to, interface]
+                        # What the reader typed or picked, as text: the picker drops what it cannot
+                        # parse without a word, and a filter must not vanish silently.
+                        typed_from, typed_to = gr.Textbox(visible=False), gr.Textbox(visible=False)
+            inputs = [question, chat, state, mode, source_filter, language_filter, typed_from, typed_to, interface]
             outputs = [question, chat, state, sources, page_language]
             relabel_inputs = [interface, state]
             relabel_outputs = [state, page_language, title, chat, question, send, stop, copy_all, examples,
@@ -200,10 +211,11 @@ class ChatApp:
                                date_from, date_to]
             asks = []
             for event, name in ((question.submit, "ask_submit"), (send.click, "ask")):
-                asks.append(event(self.respond, inputs, outputs, concurrency_limit=10, api_name=name, **QUIET))
+                asks.append(event(self.respond, inputs, outputs, concurrency_limit=10, api_name=name, js=TYPED_DATES,
+                                  **QUIET))
             picked = examples.click(lambda sample: sample[0], examples, question, api_visibility="private", **QUIET)
             asks.append(picked.then(self.respond, inputs, outputs, concurrency_limit=10, api_visibility="private",
-                                    **QUIET))
+                                    js=TYPED_DATES, **QUIET))
             for ask in asks:
                 ask.then(self.relabel, relabel_inputs, relabel_outputs, api_visibility="private", **QUIET)
             stop.click(self.cancelled, [chat, state], [chat], cancels=asks, api_visibility="private", **QUIET)
@@ -215,7 +227,7 @@ class ChatApp:
         return app
 
     # --- helpers --------------------------------------------------------------------------
-    def _filters(self, sources: list, languages: list, date_from: Any, date_to: Any,
+    def _filters(self, sources: list, languages: list, date_from: str, date_to: str,
                  labels: dict) -> tuple[str | None, dict]:
         """The filters, or a message in the interface language saying which one to fix or loosen."""
         dates = {}

@@ -2,11 +2,14 @@
 
 Direction: `#isnad-lang[data-lang=ar]` (rendered by the server for the interface language)
 turns the whole page right-to-left through `:has()`, so labels, panels and rows mirror with
-no script. Phone: a clicked citation opens its passage as a sheet over the chat, in place."""
+no script (Gradio marks blocks and labels dir="ltr", hence the rule on them). Phone: a clicked citation opens its passage as a sheet over the chat, in place."""
 
 CSS = """
-body:has(#isnad-lang[data-lang=ar]), .gradio-container:has(#isnad-lang[data-lang=ar]) { direction: rtl; }
-body:has(#isnad-lang[data-lang=en]), .gradio-container:has(#isnad-lang[data-lang=en]) { direction: ltr; }
+body:has(#isnad-lang[data-lang=ar]), .gradio-container:has(#isnad-lang[data-lang=ar]),
+.gradio-container:has(#isnad-lang[data-lang=ar]) :is(.block, [data-testid=block-info], label) { direction: rtl; }
+body:has(#isnad-lang[data-lang=en]), .gradio-container:has(#isnad-lang[data-lang=en]),
+.gradio-container:has(#isnad-lang[data-lang=en]) :is(.block, [data-testid=block-info], label) { direction: ltr; }
+#isnad-date-from input, #isnad-date-to input { direction: ltr; text-align: start; }
 .gradio-container label, .gradio-container .block-info, .gradio-container span[data-testid=block-info] { text-align: start; }
 #isnad-page-language, .isnad-plain { display: none; }
 .isnad-msg { unicode-bidi: plaintext; line-height: 1.7; }

@@ -40,9 +40,10 @@ def draft_html(draft: str, labels: dict) -> str:
     return _message(note + _escaped(draft), "", direction(draft), "isnad-draft", labels["isnad"])
 
 
-def status_html(text: str) -> str:
-    """Waiting, cancelled or failed: a note, not an answer (and nothing to copy)."""
-    return _message(_escaped(text), "", direction(text), "isnad-status", "")
+def status_html(text: str, pending: bool = False) -> str:
+    """A note, not an answer (nothing to copy): searching or queued (`pending`), or a question
+    that ended without an answer (cancelled, failed, filtered out)."""
+    return _message(_escaped(text), "", direction(text), f"isnad-status {'pending' if pending else 'notice'}", "")
 
 
 def language_marker(language: str) -> str:
