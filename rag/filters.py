@@ -56,6 +56,7 @@ def _range_test(key: str, bound: str):
         date = str(chunk.metadata.get("date") or "")
         if not date[:4].isdigit():
             return False  # undated chunks cannot be placed in a date range
-        return date >= bound if key == "date_from" else date[: len(bound)] <= bound
+        # A date known to the month ("2016-10") is in range if any day of it is.
+        return date >= bound[: len(date)] if key == "date_from" else date[: len(bound)] <= bound
 
     return test

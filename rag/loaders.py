@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import logging
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator
@@ -28,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 _MAX_DAMAGED_SHARE = 0.001  # more invalid UTF-8 than this means another encoding altogether
 ARTICLE_SUFFIXES = {".txt", ".md"}
+METADATA_FILE = "metadata.csv"  # beside article files: their outlet, date, place, url (one row per file)
+_PARTIAL_DATE = re.compile(r"\d{4}(-\d{2}){0,2}")
 TABLE_SUFFIXES = {".csv", ".jsonl"}
 # Column names seen in the wild for each field, first match wins.
 COLUMN_ALIASES = {
@@ -55,6 +58,7 @@ class CorpusLoader:
         self.near_duplicate_threshold = near_duplicate_threshold
 
     def run(self, paths: list[Path]) -> LoadResult:
+        self._metadata: dict[Path, dict[str, dict[str, str]]] = {}  # folder -> file name -> fields
         result = LoadResult()
         dedup = Deduplicator(self.near_duplicate_threshold)
         places: dict[str, str] = {}  # document id -> where it was read, so ids stay unique
@@ -76,7 +80,7 @@ class CorpusLoader:
             if path.is_file():
                 yield path.parent, path
             elif path.is_dir():
-                for file in sorted(p for p in path.rglob("*") if p.is_file()):
+                for file in sorted(p for p in path.rglob("*") if p.is_file() and p.name != METADATA_FILE):
                     if not any(part.startswith(".") for part in file.relative_to(path).parts):
                         yield path, file
             else:
@@ -96,10 +100,28 @@ class CorpusLoader:
         if text is None:
             return []
         if suffix in ARTICLE_SUFFIXES:
-            return [(document, relative)] if (document := _article(relative, text, warnings)) else []
+            metadata = self._folder_metadata(path.parent, warnings).get(path.name, {})
+            return [(document, relative)] if (document := _article(relative, text, metadata, warnings)) else []
         rows = _csv_rows(text, relative, warnings) if suffix == ".csv" else _jsonl_rows(text, relative, warnings)
         return [(doc, f"{relative} row {number}") for number, row in rows
                 if (doc := _row_document(relative, number, row, warnings))]
+
+    def _folder_metadata(self, folder: Path, warnings: list[str]) -> dict[str, dict[str, str]]:
+        """The folder's `metadata.csv`: one row per article file (`file`, then `source`, `date`,
+        `place`, `url` and any other field; `note` is for people and is not kept)."""
+        if folder not in self._metadata:
+            table = folder / METADATA_FILE
+            text = self._decode(table, warnings) if table.is_file() else None
+            rows = {}
+            for number, row in _csv_rows(text or "", str(table), warnings):
+                name = str(row.get("file") or "").strip()
+                if not name:
+                    warnings.append(f"skipped {table} row {number}: no file name in the `file` column")
+                    continue
+                rows[name] = {key: _metadata_value(key, value) for key, value in row.items()
+                              if key not in ("file", "note") and value and value.strip()}
+            self._metadata[folder] = rows
+        return self._metadata[folder]
 
     def _decode(self, path: Path, warnings: list[str]) -> str | None:
         try:
@@ -130,13 +152,21 @@ class CorpusLoader:
         return text
 
 
-def _article(doc_id: str, raw: str, warnings: list[str]) -> Document | None:
+def _article(doc_id: str, raw: str, metadata: dict[str, str], warnings: list[str]) -> Document | None:
     article = clean_article(raw)
     if not article.text:
         warnings.append(f"skipped {doc_id}: no article text after the title line")
         return None
-    metadata = {"byline": article.byline} if article.byline else {}
-    return _document(doc_id, article.title, article.text, metadata)
+    byline = {"byline": article.byline} if article.byline else {}
+    return _document(doc_id, article.title, article.text, {**byline, **metadata})
+
+
+def _metadata_value(key: str, value: str) -> str:
+    """Dates as ISO 8601; a date known only to the month or year ("2016-10") stays as precise as it is."""
+    value = value.strip()
+    if key == "date" and not _PARTIAL_DATE.fullmatch(value):
+        return _iso_date(value)
+    return value
 
 
 def _unique(document: Document, place: str, root: Path, places: dict[str, str],
