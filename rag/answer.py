@@ -17,6 +17,13 @@ class Citation:
     quote: str
     start: int
     end: int
+    # The chain behind the quote: who the sentence says is speaking, through which outlet, when
+    # ({"speaker", "outlet", "date"}; None where the text and metadata do not say).
+    attribution: dict[str, str | None] = field(default_factory=dict)
+
+    def chain(self, arrow: str = "→") -> str:
+        """"the Syrian Civil Defence → Anadolu → 2016-12": the links that are known."""
+        return f" {arrow} ".join(str(v) for v in (self.attribution.get(k) for k in ("speaker", "outlet", "date")) if v)
 
 
 @dataclass
@@ -36,16 +43,18 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     sentences: list[AnswerSentence] = field(default_factory=list)
     question: str = ""  # the standalone question that was searched
+    # Figures the reports give for what the question counts, when they differ: {"value", "citation", "speaker"}.
+    figures: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def disagreement(self) -> bool:
+        return len(self.figures) > 1
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def plain_text(self) -> str:
         """The answer with its [n] markers, then a numbered source list: what a reader copies."""
-        sources = [f"[{c.n}] {c.title}{_outlet_and_date(c.metadata)}\n    «{c.quote}»" for c in self.citations]
+        sources = [f"[{c.n}] {c.title}{f' ({c.chain()})' if c.chain() else ''}\n    «{c.quote}»" for c in self.citations]
         return "\n\n".join([self.text, "\n".join(sources)]) if sources else self.text
 
-
-def _outlet_and_date(metadata: dict[str, Any]) -> str:
-    facts = [str(metadata[key]) for key in ("source", "date") if metadata.get(key)]
-    return f" ({', '.join(facts)})" if facts else ""

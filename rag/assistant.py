@@ -23,12 +23,14 @@ from typing import Any, Iterator
 from rag.answer import Answer, AnswerSentence
 from rag.config import Settings
 from rag.errors import QueryError
+from rag.figures import ACCORDING_TO, DIFFER, SEPARATOR, differing_figures
 from rag.followup import needs_context
 from rag.grounding import (GroundingChecker, citation, lacks_asked_number, parse_claims, question_coverage,
                             restates)
 from rag.llm.backends import ChatBackend, load_backend
 from rag.prompts import (ABSTAIN, ANSWER_PROMPT, CONDENSE_PROMPT, LANGUAGE_NAMES, NOT_FOUND,
                          QUOTING_OTHER_LANGUAGE, REFUSE_META, UNSUPPORTED_LANGUAGE, format_passages)
+from rag.quantities import asks_how_many
 from rag.retriever import Retriever
 from rag.text import clean_input, detect_language
 from rag.types import Passage
@@ -37,6 +39,7 @@ logger = logging.getLogger(__name__)
 History = list[dict[str, str]]  # [{"role": "user"|"assistant", "content": ...}]
 
 PASSAGES = 5
+FIGURE_PASSAGES = 12  # searched for other reports' figures on a "how many" question
 FOCUSED_PASSAGES = 1  # sentence windows given to the model: measured best for the 1.5B model
 _META_QUESTION = re.compile(
     r"system prompt|your (instructions|prompt|rules)|ignore (all |the )?(previous|above)|"
@@ -84,6 +87,8 @@ class Assistant:
             answer = self._extractive(standalone, passages, language, "extractive")
         else:
             answer = yield from self._generate(standalone, passages, language, started)
+        if not answer.abstained and asks_how_many(standalone):
+            answer = self._compare_figures(standalone, filters, language) or answer
         answer.question = standalone
         answer.timings = {"retrieval": retrieved - started, **answer.timings, "total": time.perf_counter() - started}
         yield answer
@@ -178,6 +183,23 @@ class Assistant:
         answer = self._compose(kept, passages, language, mode)
         if passages[picks[0][0] - 1].language != language:
             answer.text = f"{QUOTING_OTHER_LANGUAGE[language]}\n{answer.text}"
+        return answer
+
+    def _compare_figures(self, question: str, filters: dict[str, Any] | None, language: str) -> Answer | None:
+        """Reports that disagree on the count asked about: each figure with who gave it [n]. Searched
+        deeper than one answer needs: the other report is rarely among the first passages."""
+        passages = self.retriever.search(question, k=FIGURE_PASSAGES, filters=filters)
+        figures = differing_figures(question, passages, self.checker, self.calibration.min_sentence_score,
+                                    self.retriever.data.documents)
+        if not figures:
+            return None
+        kept = [(AnswerSentence(f"{figure.shown(language)} {ACCORDING_TO[language]} {figure.speaker}", [figure.passage],
+                                1.0), {figure.passage: figure.span}) for figure in figures]
+        answer = self._compose(kept, passages, language, "figures")
+        answer.text = DIFFER[language] + SEPARATOR[language].join(
+            s.text + "".join(f" [{n}]" for n in s.citations) for s in answer.sentences) + "."
+        answer.figures = [{"value": f.value, "citation": s.citations[0], "speaker": f.speaker}
+                          for f, s in zip(figures, answer.sentences)]
         return answer
 
     def _compose(self, kept, passages: list[Passage], language: str, mode: str) -> Answer:

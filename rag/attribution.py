@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from rag.text import sentence_spans
 
+ATTRIBUTION_VERSION = 1  # recorded in the index manifest: a change here re-attributes old indexes
 _MARKS = "[\u064b-\u0652\u0670\u0640]*"  # diacritics and tatweel may sit between any two letters
 _VERBS = ("قال قالت أفاد أفادت ذكر ذكرت أكد أكدت أعلن أعلنت أشار أشارت أوضح أوضحت صرح صرحت لفت لفتت "
           "تابع تابعت أضاف أضافت بين نقل نقلت دعا دعت طالب طالبت حذر حذرت اعتبر اعتبرت شدد شددت كتب كتبت "

@@ -16,6 +16,7 @@ import numpy as np
 
 from embeddings import Embedder
 from rag.answer import AnswerSentence, Citation
+from rag.attribution import speaker_at
 from rag.config import Calibration
 from rag.quantities import asked_thing, asks_how_many, count_phrases, counts_asked_thing, has_count
 from rag.text import detect_language, normalise, search_tokens, sentence_spans
@@ -130,7 +131,7 @@ class GroundingChecker:
             return []
         texts = [passages[n - 1].text[s:e] for n, (s, e) in candidates]
         languages = np.array([passages[n - 1].language for n, _ in candidates])
-        terms = self._question_terms(question, set(languages.tolist()))
+        terms = self.question_terms(question, set(languages.tolist()))
         vectors = self._span_vectors(passages, candidates, parts)
         scores = self._sentence_scores(question, vectors, texts, languages, terms) - np.array(penalties)
         counted = None
@@ -165,7 +166,7 @@ class GroundingChecker:
             counted[i] = any(similarity[phrase] >= self.calibration.min_count_similarity for phrase in phrases[i])
         return counted
 
-    def _question_terms(self, question: str, languages: set[str]) -> dict[str, set[str]]:
+    def question_terms(self, question: str, languages: set[str]) -> dict[str, set[str]]:
         """The question's stemmed words in each passage language (translated where it differs)."""
         own = detect_language(question)
         return {language: set(search_tokens(question)) if language == own
@@ -239,7 +240,10 @@ def _overlaps(a: tuple[str, int, int], b: tuple[str, int, int]) -> bool:
 
 def citation(n: int, passage: Passage, span: tuple[int, int]) -> Citation:
     start, end = passage.start + span[0], passage.start + span[1]
-    return Citation(n, passage.doc_id, passage.title, dict(passage.metadata), passage.text[span[0]:span[1]], start, end)
+    meta = passage.metadata
+    attribution = {"speaker": speaker_at(passage.attributions, start, end),
+                   "outlet": meta.get("source") or meta.get("byline"), "date": meta.get("date")}
+    return Citation(n, passage.doc_id, passage.title, dict(meta), passage.text[span[0]:span[1]], start, end, attribution)
 
 
 def lacks_asked_number(question: str, sentences: list[str]) -> bool:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from embeddings import Embedder
+from rag.attribution import ATTRIBUTION_VERSION, attribute
 from rag.chunking import CHUNKING_VERSION, SentenceChunker
 from rag.config import Settings, calibration_for
 from rag.errors import CorpusError, IndexCorruptError, IndexMissingError
@@ -72,6 +73,7 @@ class Indexer:
 
     def _settings(self) -> dict:
         return {"embedding_model": self.embedder.model_name, "normaliser_version": NORMALISER_VERSION,
+                "attribution_version": ATTRIBUTION_VERSION,
                 "chunking": {"max_tokens": self.max_tokens, "overlap_tokens": self.overlap_tokens,
                              "counted_with": "embedding model tokenizer", "version": CHUNKING_VERSION}}
 
@@ -106,7 +108,7 @@ class Indexer:
 
         chunks, chunk_vectors, sentence_chunks, sentence_vectors = self._reuse(reused, previous)
         new_chunks = SentenceChunker(self.embedder.count_tokens, self.max_tokens, self.overlap_tokens).run(fresh)["chunks"]
-        new_chunks = [_renumber(chunk, len(chunks) + i) for i, chunk in enumerate(new_chunks)]
+        new_chunks = [_renumber(chunk, len(chunks) + i) for i, chunk in enumerate(_attributed(new_chunks, fresh))]
         new_vectors, new_sentence_chunks, new_sentence_vectors = self._embed(new_chunks)
         report.embedded_chunks = len(new_chunks)
 
@@ -194,6 +196,17 @@ def embedding_text(chunk: Chunk) -> str:
 
 def lexical_tokens(chunk: Chunk) -> list[str]:
     return lexical_terms(f"{chunk.title}\n{chunk.text}")
+
+
+def _attributed(chunks: list[Chunk], documents: list[Document]) -> list[Chunk]:
+    """Each chunk with the speakers of its sentences, found once per document (a report's
+    "وأضاف" reaches back across chunk boundaries)."""
+    from dataclasses import replace
+
+    found = {document.id: attribute(document.text) for document in documents}
+    return [replace(chunk, attributions=[{"start": a.start, "end": a.end, "speaker": a.speaker}
+                                         for a in found[chunk.doc_id] if a.start < chunk.end and chunk.start < a.end])
+            for chunk in chunks]
 
 
 def _renumber(chunk: Chunk, chunk_id: int) -> Chunk:

@@ -48,6 +48,44 @@ _ASKED_THING = re.compile(r"how (?:many|much)\s+(\S+(?:\s+\S+){0,2})|(?:^|\s)ك�
                           re.IGNORECASE)
 
 
+COUNT_NOUNS = frozenset(search_tokens("عدد number numbers نسبة percentage share"))
+# The events news counts people by, as stems (Arabic and English), checked in this order.
+_EVENTS = {name: [stem for word in words.split() for stem in search_tokens(word)] for name, words in {
+    "killed": "قتل مقتل قتيل قتلى قتيلا ارتقاء ضحايا اعدام أعدم killed dead died deaths death executed victims",
+    "wounded": "جرح جرحى جريح أصيب إصابة مصابين wounded injured injuries",
+    "fled": "فر نزح نزوح هرب مهجرين fled displaced refugees",
+    "detained": "اعتقل اعتقال معتقلين detained arrested prisoners",
+}.items()}
+_MULTIPLIERS = {"الف": 1_000, "الاف": 1_000, "thousand": 1_000, "مليون": 1_000_000, "million": 1_000_000}
+
+
+def asked_counts(question: str, text: str) -> list[float]:
+    """The values of the counts of what the question counts: the noun right after the number (and
+    its "ألف"/"thousand") must be the question's counted noun. "100 ألف مدني" answers "كم مدنياً
+    محاصراً" (100000.0); "93 قتيلاً مدنياً" counts the dead, not the civilians besieged."""
+    head = [token for token in search_tokens(asked_thing(question)) if token not in COUNT_NOUNS][:1]
+    event = _event(search_tokens(question))
+    words = _DATE.sub(" ", normalise(text)).split()
+    values = []
+    for i, word in enumerate(words):
+        digits = word.replace(",", "")
+        if not head or not re.fullmatch(r"\d+(\.\d+)?", digits):
+            continue
+        multiplier = _MULTIPLIERS.get(words[i + 1], 1) if i + 1 < len(words) else 1
+        noun = words[i + 1 + (multiplier > 1)] if i + 1 + (multiplier > 1) < len(words) else ""
+        around = search_tokens(" ".join(words[max(0, i - COUNT_WINDOW):i + COUNT_WINDOW + 2]))
+        if any(_same_word(token, head[0]) for token in search_tokens(noun)) and _event(around) == event:
+            values.append(float(digits) * multiplier)
+    return values
+
+
+def _event(tokens: list[str]) -> str | None:
+    """What happened to the people counted, when the words say: "killed", "wounded", "fled"... A
+    count of the dead does not answer how many were besieged (None: no such word)."""
+    return next((name for name, stems in _EVENTS.items()
+                 if any(_same_word(token, stem) for token in tokens for stem in stems)), None)
+
+
 def asked_thing(question: str) -> str:
     """The phrase naming what a "how many" question counts ('' if none is found)."""
     match = _ASKED_THING.search(question)

@@ -154,7 +154,8 @@ class Retriever:
         chunk = self.data.chunks[index]
         return Passage(doc_id=chunk.doc_id, title=chunk.title, text=chunk.text, score=score, start=chunk.start,
                        end=chunk.end, metadata=dict(chunk.metadata), language=chunk.language,
-                       chunk_id=chunk.chunk_id, dense_score=dense, lexical_score=lexical)
+                       chunk_id=chunk.chunk_id, dense_score=dense, lexical_score=lexical,
+                       attributions=list(chunk.attributions))
 
     def sentence_vectors(self, passage: Passage) -> dict[tuple[int, int], np.ndarray]:
         """The stored vectors of a retrieved passage's sentences, by span in its text ({} for a

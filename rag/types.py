@@ -30,6 +30,8 @@ class Chunk:
     end: int
     language: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    # Who each attributed sentence says is speaking: {"start", "end" (offsets into the document), "speaker"}.
+    attributions: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -50,6 +52,7 @@ class Passage:
     chunk_id: int = -1
     dense_score: float = 0.0    # blended cosine similarity, comparable across queries
     lexical_score: float = 0.0  # BM25 scaled to the query's best match, 0 across languages
+    attributions: list[dict[str, Any]] = field(default_factory=list)  # as the chunk stores them
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -236,3 +236,19 @@ def test_a_question_wrapped_in_direction_marks_is_answered_like_the_bare_one(ext
 def test_malformed_history_gets_a_clear_error(extractive, history):
     with pytest.raises(QueryError, match="history must be a list"):
         extractive.ask("كم مدنياً قتل في حي الحميدية؟", history=history)
+
+
+def test_reports_that_give_different_figures_are_named_side_by_side(extractive):
+    answer = extractive.ask("كم مدنياً محاصراً في شرقي حلب؟")
+    assert answer.disagreement and answer.text.startswith("تختلف الأرقام")
+    by_value = {figure["value"]: figure for figure in answer.figures}
+    assert {100000.0, 250000.0} <= set(by_value)
+    assert by_value[100000.0]["citation"] != by_value[250000.0]["citation"]
+    cited = {c.n: c for c in answer.citations}
+    assert cited[by_value[100000.0]["citation"]].attribution["speaker"] == "الدفاع المدني السوري"
+    assert "250 ألف مدني" in cited[by_value[250000.0]["citation"]].quote
+
+
+def test_figures_from_an_article_about_another_place_are_left_out(extractive):
+    answer = extractive.ask("كم عدد المدنيين المحاصرين في حلب؟")
+    assert 700.0 not in {figure["value"] for figure in answer.figures}  # the 700 are besieged in Deir ez-Zor

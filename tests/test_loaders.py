@@ -126,3 +126,17 @@ def test_a_file_that_cannot_be_read_is_skipped_not_fatal(tmp_path, monkeypatch):
     result = load(tmp_path)
     assert [d.id for d in result.documents] == ["good.txt"]
     assert any("locked.txt: cannot be read (Permission denied)" in line for line in result.warnings)
+
+
+def test_a_metadata_file_gives_articles_their_outlet_date_and_place(tmp_path):
+    (tmp_path / "a.txt").write_text("عنوان\nنص الخبر هنا عن حلب.", "utf-8")
+    (tmp_path / "metadata.csv").write_text("file,source,date,place,note\na.txt,الأناضول,2016-12,حلب,from the text\n"
+                                           "missing.txt,x,2016-01-01,,\n", "utf-8")
+    result = load(tmp_path)
+    assert [d.metadata for d in result.documents] == [{"source": "الأناضول", "date": "2016-12", "place": "حلب"}]
+
+
+def test_the_bundled_corpus_has_outlets_and_dates():
+    documents = {d.id: d for d in load(CORPUS).documents}
+    assert documents["001_0b8ef82dd97cd181.txt"].metadata["source"].startswith("الأناضول")
+    assert documents["002_239a53276f838fa4.txt"].metadata["date"] == "2016-11-30"

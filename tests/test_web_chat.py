@@ -315,3 +315,16 @@ def test_a_second_question_for_the_busy_local_model_sees_its_place_and_can_cance
     finally:
         first.close()
         second.close()
+
+
+def test_the_besieged_civilians_question_shows_both_figures_with_their_sources_and_chains(page):
+    answer = ask(page, "كم مدنياً محاصراً في شرقي حلب؟")
+    text = answer.inner_text()
+    assert "تختلف الأرقام" in text and "100 ألف" in text and "250 ألف" in text
+    assert answer.locator(".isnad-cite").count() >= 2  # each figure cites its own source
+    answer.locator(".isnad-cite").first.click()
+    active = page.locator("#isnad-sources-panel .isnad-source.active")
+    active.wait_for(state="visible")
+    chain = active.locator(".isnad-chain").inner_text()
+    assert "الدفاع المدني السوري" in chain and "الأناضول" in chain and "←" in chain
+    shot(page, "figures")

@@ -30,6 +30,8 @@ body:has(#isnad-lang[data-lang=en]), .gradio-container:has(#isnad-lang[data-lang
 .isnad-close { display: none; position: absolute; inset-inline-end: 8px; top: 2px; text-decoration: none; font-size: 1.4em; }
 .isnad-source h4 { margin: 0 0 4px 0; unicode-bidi: plaintext; }
 .isnad-meta { font-size: 0.85em; opacity: 0.75; margin: 0 0 6px 0; }
+.isnad-chain { font-size: 0.9em; margin: 0 0 4px 0; }
+.isnad-link-label { opacity: 0.7; }
 .isnad-passage { unicode-bidi: plaintext; line-height: 1.8; }
 .isnad-passage mark { background: #ffe58a; color: inherit; padding: 0 2px; }
 #isnad-chat .message-wrap, #isnad-chat [role=log] { padding-top: 36px; }  /* the chat's own icons sit above */

@@ -13,7 +13,7 @@ LABELS = {
         "date_from": "From date", "date_to": "To date", "examples": "Examples (click to ask)",
         "interface": "Interface language", "auto": "Auto (follows the question)",
         "auto_note": "The page follows the language of your last question.",
-        "date": "Date", "outlet": "Source", "you": "You", "isnad": "isnad",
+        "date": "Date", "outlet": "Outlet", "speaker": "Said by", "you": "You", "isnad": "isnad",
         "modes": {"local": "Local model", "extractive": "Quotes only (no model)", "endpoint": "Configured endpoint"},
         "draft": "Draft, being checked against the sources…", "checked": "Checked against the sources",
         "queued": "Waiting for the local model: you are number {place} in line ({waited:.0f} s). "
@@ -36,7 +36,7 @@ LABELS = {
         "date_from": "من تاريخ", "date_to": "إلى تاريخ", "examples": "أمثلة (انقر لتسأل)",
         "interface": "لغة الواجهة", "auto": "تلقائية (حسب لغة السؤال)",
         "auto_note": "تتبع الواجهة لغة سؤالك الأخير.",
-        "date": "التاريخ", "outlet": "المصدر", "you": "أنت", "isnad": "إسناد",
+        "date": "التاريخ", "outlet": "الوسيلة", "speaker": "القائل", "you": "أنت", "isnad": "إسناد",
         "modes": {"local": "النموذج المحلي", "extractive": "اقتباسات فقط (دون نموذج)", "endpoint": "الخادم المُعدّ"},
         "draft": "مسودة، يجري التحقق منها في المصادر…", "checked": "تم التحقق منها في المصادر",
         "queued": "في انتظار النموذج المحلي: دورك {place} ({waited:.0f} ث). إجابات «اقتباسات فقط» لا تنتظر.",

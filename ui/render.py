@@ -85,15 +85,23 @@ def _source_block(turn: int, citation: Citation, documents: dict, labels: dict, 
     document = documents.get(citation.doc_id)
     paragraph_html = _highlighted_paragraph(document.text, citation.start, citation.end) if document \
         else f"<mark>{html.escape(citation.quote)}</mark>"
-    meta = citation.metadata
-    facts = [f'{html.escape(labels["outlet"])}: <bdi>{html.escape(str(meta.get("source") or meta.get("byline") or "—"))}</bdi>',
-             f'{html.escape(labels["date"])}: <bdi>{html.escape(str(meta.get("date") or "—"))}</bdi>']
     css = "isnad-source latest" if latest else "isnad-source"
-    return (f'<section id="src-{turn}-{citation.n}" class="{css}" dir="{direction(citation.quote)}">'
+    block_direction = direction(citation.quote)
+    return (f'<section id="src-{turn}-{citation.n}" class="{css}" dir="{block_direction}">'
             f'<a class="isnad-close" role="button" href="#" title="{html.escape(labels["close"])}">×</a>'
             f'<h4>[{citation.n}] <bdi>{html.escape(citation.title)}</bdi></h4>'
-            f'<p class="isnad-meta">{" · ".join(facts)} · <bdi><code dir="ltr">{html.escape(citation.doc_id)}</code></bdi></p>'
+            f'{_chain_html(citation, labels, block_direction)}'
+            f'<p class="isnad-meta"><bdi><code dir="ltr">{html.escape(citation.doc_id)}</code></bdi></p>'
             f'<p class="isnad-passage">{paragraph_html}</p></section>')
+
+
+def _chain_html(citation: Citation, labels: dict, block_direction: str) -> str:
+    """Who said it -> through which outlet -> when; each link labelled, unknown links left out."""
+    links = [(labels[key], citation.attribution.get(key)) for key in ("speaker", "outlet", "date")]
+    shown = [f'<span class="isnad-link"><span class="isnad-link-label">{html.escape(label)}:</span> '
+             f'<bdi>{html.escape(str(value))}</bdi></span>' for label, value in links if value]
+    arrow = " ← " if block_direction == "rtl" else " → "
+    return f'<p class="isnad-chain">{arrow.join(shown)}</p>' if shown else ""
 
 
 def _highlighted_paragraph(text: str, start: int, end: int) -> str:
