@@ -23,7 +23,6 @@ from typing import Any, Iterator
 from rag.answer import Answer, AnswerSentence
 from rag.config import Settings
 from rag.errors import QueryError
-from rag.figures import ACCORDING_TO, DIFFER, SEPARATOR, differing_figures
 from rag.followup import needs_context
 from rag.grounding import (GroundingChecker, citation, lacks_asked_number, parse_claims, question_coverage,
                             restates)
@@ -31,6 +30,7 @@ from rag.llm.backends import ChatBackend, load_backend
 from rag.prompts import (ABSTAIN, ANSWER_PROMPT, CONDENSE_PROMPT, LANGUAGE_NAMES, NOT_FOUND,
                          QUOTING_OTHER_LANGUAGE, REFUSE_META, UNSUPPORTED_LANGUAGE, format_passages)
 from rag.quantities import asks_how_many
+from rag.reports import ACCORDING_TO, DIFFER, SEPARATOR, asks_about_reports, differing_figures, reports
 from rag.retriever import Retriever
 from rag.text import clean_input, detect_language
 from rag.types import Passage
@@ -40,6 +40,7 @@ History = list[dict[str, str]]  # [{"role": "user"|"assistant", "content": ...}]
 
 PASSAGES = 5
 FIGURE_PASSAGES = 12  # searched for other reports' figures on a "how many" question
+REPORT_PASSAGES = 20  # searched for the articles a question about "the reports" asks for
 FOCUSED_PASSAGES = 1  # sentence windows given to the model: measured best for the 1.5B model
 _META_QUESTION = re.compile(
     r"system prompt|your (instructions|prompt|rules)|ignore (all |the )?(previous|above)|"
@@ -89,6 +90,8 @@ class Assistant:
             answer = yield from self._generate(standalone, passages, language, started)
         if not answer.abstained and asks_how_many(standalone):
             answer = self._compare_figures(standalone, filters, language) or answer
+        elif not answer.abstained and asks_about_reports(standalone):
+            answer = self._gather_reports(standalone, filters, language) or answer
         answer.question = standalone
         answer.timings = {"retrieval": retrieved - started, **answer.timings, "total": time.perf_counter() - started}
         yield answer
@@ -200,6 +203,22 @@ class Assistant:
             s.text + "".join(f" [{n}]" for n in s.citations) for s in answer.sentences) + "."
         answer.figures = [{"value": f.value, "citation": s.citations[0], "speaker": f.speaker}
                           for f, s in zip(figures, answer.sentences)]
+        return answer
+
+    def _gather_reports(self, question: str, filters: dict[str, Any] | None, language: str) -> Answer | None:
+        """One quote from each relevant article, each with who says it; None if only one article has one."""
+        passages = self.retriever.search(question, k=REPORT_PASSAGES, filters=filters)
+        across = passages[0].language != detect_language(question) if passages else False
+        minimum = self.calibration.min_sentence_score_across if across else self.calibration.min_sentence_score
+        found = reports(question, passages, self.checker, minimum)
+        if len(found) < 2:
+            return None
+        kept = [(AnswerSentence(f"{speaker}: «{passages[n - 1].text[s:e].strip()}»", [n], 1.0), {n: (s, e)})
+                for n, (s, e), speaker in found]
+        answer = self._compose(kept, passages, language, "reports")
+        answer.text = "\n".join(s.text + "".join(f" [{n}]" for n in s.citations) for s in answer.sentences)
+        if any(passages[n - 1].language != language for n, _, _ in found):
+            answer.text = f"{QUOTING_OTHER_LANGUAGE[language]}\n{answer.text}"
         return answer
 
     def _compose(self, kept, passages: list[Passage], language: str, mode: str) -> Answer:

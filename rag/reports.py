@@ -1,0 +1,92 @@
+"""What several reports say, for questions one passage cannot answer.
+
+- Figures: when the passages give different counts of what a "how many" question asks about,
+  the answer names each figure with who gave it, and says that the reports differ:
+  "تختلف الأرقام بين التقارير: 100 ألف بحسب الدفاع المدني السوري [1]؛ 250 ألف بحسب بريتا حاجي حسن [2]."
+- Reports: a question about the articles themselves ("which articles mention de Mistura?", "what do
+  the reports say about ...") gets one quote from each relevant article, each with its speaker.
+
+Every figure and quote is read from a sentence of the passage it cites (nothing is written that
+the sentence does not hold), and its speaker from the index's attributions (rag.attribution).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.attribution import speaker_at
+from rag.grounding import GroundingChecker
+from rag.quantities import COUNT_NOUNS, asked_counts
+from rag.text import search_tokens
+from rag.types import Document, Passage
+
+DIFFER = {"ar": "تختلف الأرقام بين التقارير: ", "en": "The reports give different figures: "}
+ACCORDING_TO = {"ar": "بحسب", "en": "according to"}
+SEPARATOR = {"ar": "؛ ", "en": "; "}
+_MOST_FIGURES = 4
+MOST_REPORTS = 5
+# Questions about what the articles or reports say, rather than about one fact.
+_ABOUT_REPORTS = re.compile(
+    r"\b(which|what) (articles|reports|sources|outlets)\b|\bwhat do (the )?(articles|reports|sources)\b|"
+    r"\b(different|various) (reports|sources)\b|\b(articles|reports) (say|mention)\b|"
+    r"(أي|ما|ما هي) (المقالات|التقارير|المصادر)|(ماذا|ما الذي) (تقول|تقوله|يقول|يقوله) (المقالات|التقارير|المصادر)|"
+    r"(التقارير|المصادر) المختلفة|بحسب (المقالات|التقارير)", re.IGNORECASE)
+
+
+def asks_about_reports(question: str) -> bool:
+    return bool(_ABOUT_REPORTS.search(question))
+
+
+def reports(question: str, passages: list[Passage], checker: GroundingChecker,
+            minimum: float) -> list[tuple[int, tuple[int, int], str]]:
+    """(passage n, sentence span, speaker): the best sentence of each article that answers well
+    enough (the calibrated bar of an extractive answer), best first, at most MOST_REPORTS."""
+    picks = checker.best_sentences(question, passages, limit=4 * MOST_REPORTS, minimum=minimum)
+    chosen, seen = [], set()
+    for n, span, _ in picks:
+        passage = passages[n - 1]
+        if passage.doc_id not in seen and len(chosen) < MOST_REPORTS:
+            seen.add(passage.doc_id)
+            chosen.append((n, span, _speaker(passage, *span)))
+    return chosen
+
+
+@dataclass
+class Figure:
+    value: float
+    passage: int  # 1-based, into the passages searched
+    span: tuple[int, int]  # the quoted sentence, within the passage's text
+    speaker: str  # who the sentence says gave the figure (else the outlet, else the article's title)
+
+    def shown(self, language: str) -> str:
+        if language == "ar" and self.value >= 1000 and self.value % 1000 == 0:
+            return f"{self.value / 1000:g} ألف"
+        return f"{self.value:,.0f}" if language == "en" else f"{self.value:g}"
+
+
+def differing_figures(question: str, passages: list[Passage], checker: GroundingChecker, minimum: float,
+                      documents: dict[str, Document]) -> list[Figure]:
+    """One figure per distinct value, from at least two articles; [] when the reports agree.
+    Only articles that name everything the question names count: 700 besieged in Deir ez-Zor is
+    no figure for "how many were besieged in Aleppo"."""
+    picks = checker.best_sentences(question, passages, limit=2 * _MOST_FIGURES, minimum=minimum)
+    terms = set(search_tokens(question)) - COUNT_NOUNS
+    figures: dict[float, Figure] = {}
+    for n, (start, end), _ in picks:
+        passage = passages[n - 1]
+        document = documents.get(passage.doc_id)
+        if document is None or not terms <= set(search_tokens(f"{document.title}\n{document.text}")):
+            continue
+        for value in asked_counts(question, passage.text[start:end]):
+            if value not in figures:
+                figures[value] = Figure(value, n, (start, end), _speaker(passage, start, end))
+    # Two articles, or two speakers in one article ("200 according to UN sources", "67 according to a witness").
+    sources = {(passages[f.passage - 1].doc_id, f.speaker) for f in figures.values()}
+    return list(figures.values())[:_MOST_FIGURES] if len(figures) > 1 and len(sources) > 1 else []
+
+
+def _speaker(passage: Passage, start: int, end: int) -> str:
+    meta = passage.metadata
+    return (speaker_at(passage.attributions, passage.start + start, passage.start + end)
+            or meta.get("source") or meta.get("byline") or passage.title)
