@@ -43,7 +43,7 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     sentences: list[AnswerSentence] = field(default_factory=list)
     question: str = ""  # the standalone question that was searched
-    # Figures the reports give for what the question counts, when they differ: {"value", "citation", "speaker"}.
+    # Figures the reports give for what the question counts, when they differ: {"value", "shown", "citation", "speaker"}.
     figures: list[dict[str, Any]] = field(default_factory=list)
 
     @property

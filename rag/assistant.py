@@ -201,7 +201,7 @@ class Assistant:
         answer = self._compose(kept, passages, language, "figures")
         answer.text = DIFFER[language] + SEPARATOR[language].join(
             s.text + "".join(f" [{n}]" for n in s.citations) for s in answer.sentences) + "."
-        answer.figures = [{"value": f.value, "citation": s.citations[0], "speaker": f.speaker}
+        answer.figures = [{"value": f.value, "shown": f.shown(language), "citation": s.citations[0], "speaker": f.speaker}
                           for f, s in zip(figures, answer.sentences)]
         return answer
 

@@ -322,6 +322,7 @@ def test_the_besieged_civilians_question_shows_both_figures_with_their_sources_a
     text = answer.inner_text()
     assert "تختلف الأرقام" in text and "100 ألف" in text and "250 ألف" in text
     assert answer.locator(".isnad-cite").count() >= 2  # each figure cites its own source
+    assert answer.locator(".isnad-figure").count() >= 2  # and the figures stand side by side
     answer.locator(".isnad-cite").first.click()
     active = page.locator("#isnad-sources-panel .isnad-source.active")
     active.wait_for(state="visible")

@@ -12,7 +12,7 @@ body:has(#isnad-lang[data-lang=en]), .gradio-container:has(#isnad-lang[data-lang
 #isnad-date-from input, #isnad-date-to input { direction: ltr; text-align: start; }
 .gradio-container label, .gradio-container .block-info, .gradio-container span[data-testid=block-info] { text-align: start; }
 #isnad-page-language, .isnad-plain { display: none; }
-.isnad-msg { unicode-bidi: plaintext; line-height: 1.7; }
+.isnad-msg, #isnad-examples .gallery-item { unicode-bidi: plaintext; line-height: 1.7; }
 #isnad-title, #isnad-question textarea, #isnad-question input { unicode-bidi: plaintext; text-align: start; }
 .isnad-msg[dir=rtl] { text-align: right; direction: rtl; }
 .isnad-msg[dir=ltr] { text-align: left; direction: ltr; }
@@ -20,6 +20,10 @@ body:has(#isnad-lang[data-lang=en]), .gradio-container:has(#isnad-lang[data-lang
 .isnad-draft-note, .isnad-status { font-size: 0.9em; opacity: 0.8; }
 .isnad-footer { display: flex; gap: 12px; align-items: center; margin-top: 6px; font-size: 0.8em; opacity: 0.8; }
 .isnad-checked { color: #2e7d32; }
+.isnad-figures { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 8px; }
+.isnad-figure { flex: 1 1 140px; border: 1px solid #c9a227; border-radius: 6px; padding: 6px 10px;
+                display: flex; flex-direction: column; gap: 2px; }
+.isnad-figure strong { font-size: 1.25em; }
 .isnad-copy { cursor: pointer; text-decoration: none; }
 .isnad-cite { cursor: pointer; font-weight: 600; text-decoration: none; padding: 0 2px; }
 .isnad-sources .isnad-source { display: none; border-inline-start: 3px solid #c9a227; padding: 4px 10px; margin: 8px 0;

@@ -31,7 +31,18 @@ def answer_html(answer: Answer, turn: int, labels: dict) -> str:
         body = _MARKER.sub(lambda m: _cite_button(turn, int(m.group(1))), body)
     badge = "" if answer.abstained else f'<span class="isnad-checked">✓ {html.escape(labels["checked"])}</span>'
     footer = f'<div class="isnad-footer">{badge}{_copy_button(labels)}</div>'
-    return _message(body + footer, answer.plain_text(), direction(answer.text), "isnad-final", labels["isnad"])
+    return _message(body + _figures_html(answer, turn) + footer, answer.plain_text(), direction(answer.text),
+                    "isnad-final", labels["isnad"])
+
+
+def _figures_html(answer: Answer, turn: int) -> str:
+    """Competing figures side by side, each with who gave it and its source."""
+    if not answer.disagreement:
+        return ""
+    cards = "".join(f'<div class="isnad-figure"><strong>{html.escape(figure["shown"])}</strong>'
+                    f'<span><bdi>{html.escape(figure["speaker"])}</bdi> {_cite_button(turn, figure["citation"])}</span></div>'
+                    for figure in answer.figures)
+    return f'<div class="isnad-figures">{cards}</div>'
 
 
 def draft_html(draft: str, labels: dict) -> str:
@@ -99,9 +110,14 @@ def _chain_html(citation: Citation, labels: dict, block_direction: str) -> str:
     """Who said it -> through which outlet -> when; each link labelled, unknown links left out."""
     links = [(labels[key], citation.attribution.get(key)) for key in ("speaker", "outlet", "date")]
     shown = [f'<span class="isnad-link"><span class="isnad-link-label">{html.escape(label)}:</span> '
-             f'<bdi>{html.escape(str(value))}</bdi></span>' for label, value in links if value]
+             f'<bdi{_ltr_if_date(key)}>{html.escape(str(value))}</bdi></span>'
+             for key, (label, value) in zip(("speaker", "outlet", "date"), links) if value]
     arrow = " ← " if block_direction == "rtl" else " → "
     return f'<p class="isnad-chain">{arrow.join(shown)}</p>' if shown else ""
+
+
+def _ltr_if_date(key: str) -> str:
+    return ' dir="ltr"' if key == "date" else ""  # "2016-12" must not read "12-2016" in Arabic
 
 
 def _highlighted_paragraph(text: str, start: int, end: int) -> str:
