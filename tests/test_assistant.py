@@ -252,3 +252,8 @@ def test_reports_that_give_different_figures_are_named_side_by_side(extractive):
 def test_figures_from_an_article_about_another_place_are_left_out(extractive):
     answer = extractive.ask("كم عدد المدنيين المحاصرين في حلب؟")
     assert 700.0 not in {figure["value"] for figure in answer.figures}  # the 700 are besieged in Deir ez-Zor
+
+
+def test_a_sentence_with_a_word_mixing_scripts_is_dropped():
+    claims = parse_claims("Dعا بريتا حاجي حسن إلى وقف الهجوم [1]. قتل 7 مدنيين [2].")
+    assert [claim.text for claim in claims] == ["قتل 7 مدنيين."]
