@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 History = list[dict[str, str]]  # [{"role": "user"|"assistant", "content": ...}]
 
 PASSAGES = 5
-FIGURE_PASSAGES = 12  # searched for other reports' figures on a "how many" question
+FIGURE_PASSAGES = 20  # searched for other reports' figures on a "how many" question
 REPORT_PASSAGES = 20  # searched for the articles a question about "the reports" asks for
 FOCUSED_PASSAGES = 1  # sentence windows given to the model: measured best for the 1.5B model
 _META_QUESTION = re.compile(

@@ -26,6 +26,11 @@ ACCORDING_TO = {"ar": "بحسب", "en": "according to"}
 SEPARATOR = {"ar": "؛ ", "en": "; "}
 _MOST_FIGURES = 4
 MOST_REPORTS = 5
+# Words about the sources rather than the event ("according to the different reports"): an
+# article need not contain them to give a figure.
+_ABOUT_SOURCES = frozenset(search_tokens(
+    "تقرير تقارير التقارير المختلفة مختلف مصدر مصادر المصادر بحسب وفق المقالات مقالة وسائل "
+    "according different various reports report sources source articles article media outlets"))
 # Questions about what the articles or reports say, rather than about one fact.
 _ABOUT_REPORTS = re.compile(
     r"\b(which|what) (articles|reports|sources|outlets)\b|\bwhat do (the )?(articles|reports|sources)\b|"
@@ -71,7 +76,7 @@ def differing_figures(question: str, passages: list[Passage], checker: Grounding
     Only articles that name everything the question names count: 700 besieged in Deir ez-Zor is
     no figure for "how many were besieged in Aleppo"."""
     picks = checker.best_sentences(question, passages, limit=2 * _MOST_FIGURES, minimum=minimum)
-    terms = set(search_tokens(question)) - COUNT_NOUNS
+    terms = set(search_tokens(question)) - COUNT_NOUNS - _ABOUT_SOURCES
     figures: dict[float, Figure] = {}
     for n, (start, end), _ in picks:
         passage = passages[n - 1]
