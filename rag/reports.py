@@ -15,8 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.attribution import speaker_at
-from rag.grounding import GroundingChecker
+from rag.grounding import GroundingChecker, citation
 from rag.quantities import COUNT_NOUNS, asked_counts
 from rag.text import search_tokens
 from rag.types import Document, Passage
@@ -25,7 +24,7 @@ DIFFER = {"ar": "تختلف الأرقام بين التقارير: ", "en": "Th
 ACCORDING_TO = {"ar": "بحسب", "en": "according to"}
 SEPARATOR = {"ar": "؛ ", "en": "; "}
 _MOST_FIGURES = 4
-MOST_REPORTS = 5
+_MOST_REPORTS = 5
 # Words about the sources rather than the event ("according to the different reports"): an
 # article need not contain them to give a figure.
 _ABOUT_SOURCES = frozenset(search_tokens(
@@ -46,12 +45,12 @@ def asks_about_reports(question: str) -> bool:
 def reports(question: str, passages: list[Passage], checker: GroundingChecker,
             minimum: float) -> list[tuple[int, tuple[int, int], str]]:
     """(passage n, sentence span, speaker): the best sentence of each article that answers well
-    enough (the calibrated bar of an extractive answer), best first, at most MOST_REPORTS."""
-    picks = checker.best_sentences(question, passages, limit=4 * MOST_REPORTS, minimum=minimum)
+    enough (the calibrated bar of an extractive answer), best first, at most _MOST_REPORTS."""
+    picks = checker.best_sentences(question, passages, limit=4 * _MOST_REPORTS, minimum=minimum)
     chosen, seen = [], set()
     for n, span, _ in picks:
         passage = passages[n - 1]
-        if passage.doc_id not in seen and len(chosen) < MOST_REPORTS:
+        if passage.doc_id not in seen and len(chosen) < _MOST_REPORTS:
             seen.add(passage.doc_id)
             chosen.append((n, span, _speaker(passage, *span)))
     return chosen
@@ -93,6 +92,6 @@ def differing_figures(question: str, passages: list[Passage], checker: Grounding
 
 
 def _speaker(passage: Passage, start: int, end: int) -> str:
-    meta = passage.metadata
-    return (speaker_at(passage.attributions, passage.start + start, passage.start + end)
-            or meta.get("source") or meta.get("byline") or passage.title)
+    """Who gave the sentence: its speaker, else the outlet, else the article's title."""
+    chain = citation(0, passage, (start, end)).attribution
+    return chain["speaker"] or chain["outlet"] or passage.title

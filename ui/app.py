@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterator
 
@@ -44,11 +45,12 @@ TYPED_DATES = """(...values) => {
 }"""
 
 
+@dataclass
 class Waiting:
     """A question in line for the local model."""
 
-    def __init__(self, place: int, waited: float) -> None:
-        self.place, self.waited = place, waited
+    place: int
+    waited: float
 
 
 class ChatApp:
