@@ -32,6 +32,10 @@ class AnswerSentence:
     citations: list[int]
     support: float  # 0..1: how well the cited passage supports this sentence
 
+    def marked(self) -> str:
+        """The sentence with its [n] markers, as the answer text shows it."""
+        return self.text + "".join(f" [{n}]" for n in self.citations)
+
 
 @dataclass
 class Answer:

@@ -177,9 +177,7 @@ class Assistant:
         return self._compose([(s, spans) for s, spans in kept], shown, language, "llm-repaired" if repaired else "llm")
 
     def _extractive(self, question: str, passages: list[Passage], language: str, mode: str) -> Answer:
-        across = passages[0].language != detect_language(question)
-        minimum = self.calibration.min_sentence_score_across if across else self.calibration.min_sentence_score
-        picks = self.checker.best_sentences(question, passages, strict=True, minimum=minimum)
+        picks = self.checker.best_sentences(question, passages, strict=True, minimum=self._quote_bar(question, passages))
         if not picks:
             return self._abstain(ABSTAIN[language], language, question, 0.0)
         kept = [(AnswerSentence(passages[n - 1].text[s:e], [n], 1.0), {n: (s, e)}) for n, (s, e), _ in picks]
@@ -200,7 +198,7 @@ class Assistant:
                                 1.0), {figure.passage: figure.span}) for figure in figures]
         answer = self._compose(kept, passages, language, "figures")
         answer.text = DIFFER[language] + SEPARATOR[language].join(
-            s.text + "".join(f" [{n}]" for n in s.citations) for s in answer.sentences) + "."
+            sentence.marked() for sentence in answer.sentences) + "."
         answer.figures = [{"value": f.value, "shown": f.shown(language), "citation": s.citations[0], "speaker": f.speaker}
                           for f, s in zip(figures, answer.sentences)]
         return answer
@@ -208,25 +206,28 @@ class Assistant:
     def _gather_reports(self, question: str, filters: dict[str, Any] | None, language: str) -> Answer | None:
         """One quote from each relevant article, each with who says it; None if only one article has one."""
         passages = self.retriever.search(question, k=REPORT_PASSAGES, filters=filters)
-        across = passages[0].language != detect_language(question) if passages else False
-        minimum = self.calibration.min_sentence_score_across if across else self.calibration.min_sentence_score
-        found = reports(question, passages, self.checker, minimum)
+        found = reports(question, passages, self.checker, self._quote_bar(question, passages)) if passages else []
         if len(found) < 2:
             return None
         kept = [(AnswerSentence(f"{speaker}: «{passages[n - 1].text[s:e].strip()}»", [n], 1.0), {n: (s, e)})
                 for n, (s, e), speaker in found]
         answer = self._compose(kept, passages, language, "reports")
-        answer.text = "\n".join(s.text + "".join(f" [{n}]" for n in s.citations) for s in answer.sentences)
+        answer.text = "\n".join(sentence.marked() for sentence in answer.sentences)
         if any(passages[n - 1].language != language for n, _, _ in found):
             answer.text = f"{QUOTING_OTHER_LANGUAGE[language]}\n{answer.text}"
         return answer
+
+    def _quote_bar(self, question: str, passages: list[Passage]) -> float:
+        """The calibrated score a sentence needs to be quoted as an answer (lower across languages)."""
+        across = passages[0].language != detect_language(question)
+        return self.calibration.min_sentence_score_across if across else self.calibration.min_sentence_score
 
     def _compose(self, kept, passages: list[Passage], language: str, mode: str) -> Answer:
         used = sorted({n for sentence, _ in kept for n in sentence.citations})
         renumber = {old: new for new, old in enumerate(used, 1)}  # cite [1], [2]... in order of use
         citations = [citation(renumber[n], passages[n - 1], _first_span(kept, n)) for n in used]
         sentences = [AnswerSentence(s.text, [renumber[n] for n in s.citations], s.support) for s, _ in kept]
-        text = " ".join(s.text + "".join(f" [{n}]" for n in s.citations) for s in sentences)
+        text = " ".join(sentence.marked() for sentence in sentences)
         return Answer(text, citations, False, language, mode, {}, sentences)
 
     def _abstain(self, message: str, language: str, question: str, started: float) -> Answer:

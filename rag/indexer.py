@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -201,8 +201,6 @@ def lexical_tokens(chunk: Chunk) -> list[str]:
 def _attributed(chunks: list[Chunk], documents: list[Document]) -> list[Chunk]:
     """Each chunk with the speakers of its sentences, found once per document (a report's
     "وأضاف" reaches back across chunk boundaries)."""
-    from dataclasses import replace
-
     found = {document.id: attribute(document.text) for document in documents}
     return [replace(chunk, attributions=[{"start": a.start, "end": a.end, "speaker": a.speaker}
                                          for a in found[chunk.doc_id] if a.start < chunk.end and chunk.start < a.end])
@@ -210,8 +208,6 @@ def _attributed(chunks: list[Chunk], documents: list[Document]) -> list[Chunk]:
 
 
 def _renumber(chunk: Chunk, chunk_id: int) -> Chunk:
-    from dataclasses import replace
-
     return replace(chunk, chunk_id=chunk_id)
 
 

@@ -39,6 +39,7 @@ FORMAT_VERSION = 3  # 2: the vocabulary for query translation; 3: a checksum for
 _POINTER = "CURRENT"
 _FILES = ("manifest.json", "documents.jsonl", "chunks.jsonl", "chunks.faiss", "sentences.faiss", "sentence_chunks.npy",
           "vocabulary.jsonl", "vocabulary.npy")
+_CHECKSUMMED = _FILES[1:]  # every file but the manifest, which records their checksums
 
 
 @dataclass
@@ -81,7 +82,7 @@ class IndexStore:
         recorded = _manifest(folder).get("files", {})
         return {name: ("ok" if _digest((folder / name).read_bytes()) == recorded.get(name) else
                        "no checksum recorded" if name not in recorded else "damaged (checksum differs)")
-                for name in _FILES if name != "manifest.json"}
+                for name in _CHECKSUMMED}
 
     def _read(self, folder: Path) -> IndexData:
         import faiss
@@ -91,7 +92,7 @@ class IndexStore:
             if manifest.get("format_version") != FORMAT_VERSION:
                 raise IndexCorruptError(f"index at {self.index_dir} has format {manifest.get('format_version')}, "
                                         f"this isnad reads {FORMAT_VERSION}; rebuild it with `isnad index`")
-            files = {name: _verified(folder, name, manifest) for name in _FILES if name != "manifest.json"}
+            files = {name: _verified(folder, name, manifest) for name in _CHECKSUMMED}
             documents = {doc.id: doc for doc in map(_document, _jsonl(files["documents.jsonl"]))}
             chunks = [Chunk(**row) for row in _jsonl(files["chunks.jsonl"])]
             chunk_vectors = faiss.deserialize_index(np.frombuffer(files["chunks.faiss"], dtype=np.uint8))
@@ -126,7 +127,7 @@ class IndexStore:
         _write_jsonl(folder / "vocabulary.jsonl", ({"language": lang, "word": word} for lang, word in data.vocabulary))
         np.save(folder / "vocabulary.npy", data.vocabulary_vectors.astype(np.float32), allow_pickle=False)
         # Written last: the checksum of every other file, checked whenever the index is read.
-        data.manifest["files"] = {name: _digest((folder / name).read_bytes()) for name in _FILES if name != "manifest.json"}
+        data.manifest["files"] = {name: _digest((folder / name).read_bytes()) for name in _CHECKSUMMED}
         (folder / "manifest.json").write_text(json.dumps(data.manifest, ensure_ascii=False, indent=1), "utf-8")
         _fsync_folder(folder)
         pointer = self.index_dir / f"{_POINTER}.tmp"

@@ -122,7 +122,7 @@ _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\u061c\u200b-\u200f\u202a-\u202e
 
 def clean_input(text: str) -> str:
     """A question or query as typed, made safe to match: lone surrogates (undecodable bytes)
-    become U+FFFD and invisible control and direction characters go."""
+    become "?" and invisible control and direction characters go."""
     return _INVISIBLE.sub("", text.encode("utf-8", errors="replace").decode("utf-8", errors="replace"))
 
 
