@@ -18,7 +18,7 @@ from pathlib import Path
 
 from eval.questions import load_questions
 from eval.runner import EvalRun
-from rag.assistant import Assistant
+from rag.answer.assistant import Assistant
 from rag.config import Settings
 
 SETS = Path(__file__).parent / "sets"

@@ -15,7 +15,7 @@ import csv
 import json
 from pathlib import Path
 
-from rag.attribution import attribute
+from rag.ingest.attribution import attribute
 from rag.text import normalise
 
 SETS = {"tuning": Path(__file__).parent / "sets" / "attribution.jsonl",

@@ -23,12 +23,12 @@ from embeddings import Embedder
 from eval.benchmark_retrieval import XQUAD, benchmark_arguments, read_set
 from eval.questions import load_questions
 from eval.squad import read_squad
-from rag.assistant import Assistant
+from rag.answer.assistant import Assistant
 from rag.config import Settings
-from rag.indexer import Indexer
-from rag.llm.backends import load_backend
-from rag.loaders import CorpusLoader
-from rag.retriever import Retriever
+from rag.index.indexer import Indexer
+from rag.answer.llm.backends import load_backend
+from rag.ingest.loaders import CorpusLoader
+from rag.search.retriever import Retriever
 from rag.text import detect_language
 from rag.types import Document
 

@@ -20,8 +20,8 @@ from eval.benchmark_gate import open_assistant
 from eval.benchmark_retrieval import benchmark_arguments
 from eval.benchmark_xquad_answers import holds_fact
 from rag.config import Settings
-from rag.llm.backends import load_backend
-from rag.loaders import CorpusLoader
+from rag.answer.llm.backends import load_backend
+from rag.ingest.loaders import CorpusLoader
 
 QUESTIONS = Path(__file__).parent / "sets" / "multi-source.jsonl"
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"

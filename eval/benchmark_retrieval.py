@@ -33,8 +33,8 @@ from embeddings import Embedder
 from eval.squad import SquadPassage, SquadQuestion, read_squad
 from rag.config import Settings
 from rag.errors import IsnadError
-from rag.indexer import Indexer
-from rag.retriever import Retriever
+from rag.index.indexer import Indexer
+from rag.search.retriever import Retriever
 from rag.text import detect_language
 from rag.types import Document
 
@@ -170,7 +170,7 @@ def mixed_corpus_timings(data: Path, embedder: Embedder, folder: Path) -> None:
     """Query time on the seed articles plus FA-KES (Arabic and English news), where questions in
     either language are also translated word by word for the articles in the other."""
     from eval.questions import load_questions
-    from rag.loaders import CorpusLoader
+    from rag.ingest.loaders import CorpusLoader
 
     corpus = Path(__file__).resolve().parents[1] / "corpus"
     documents = CorpusLoader().run([corpus, data / "fa-kes" / "fakes.csv"]).documents

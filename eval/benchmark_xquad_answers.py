@@ -19,7 +19,7 @@ from eval.benchmark_gate import open_assistant, squad_documents
 from eval.benchmark_retrieval import XQUAD, benchmark_arguments, read_set
 from eval.runner import EvalRun
 from rag.config import Settings
-from rag.llm.backends import load_backend
+from rag.answer.llm.backends import load_backend
 from rag.text import detect_language, normalise
 
 

@@ -28,7 +28,7 @@ def run_command(question_set: Path, index_dir: Path | None, llm: str | None, k: 
     from eval.questions import load_questions
     from eval.report import metric_rows, write_reports
     from eval.runner import EvalRun, aggregate
-    from rag.assistant import Assistant
+    from rag.answer.assistant import Assistant
 
     questions, errors = load_questions(question_set)
     for error in errors:

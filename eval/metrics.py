@@ -2,7 +2,7 @@
 
 Retrieval is scored at document level (a question's `sources` are its relevant documents).
 Answers: token F1 / exact match after Arabic normalisation; key-fact recall; citation
-precision and recall in the ALCE sense (Gao et al. 2023), judged by `rag.grounding`'s checker:
+precision and recall in the ALCE sense (Gao et al. 2023), judged by `rag.answer.grounding`'s checker:
 a cited passage supports a sentence when every number of the sentence is in the passage and
 its content words (same language) or its multilingual embedding (across languages) match one
 of the passage's sentences (score >= 0.5). Works for Arabic and English alike.

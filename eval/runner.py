@@ -15,9 +15,9 @@ from tqdm import tqdm
 
 from eval import metrics
 from eval.questions import EvalQuestion
-from rag.answer import Answer
-from rag.assistant import Assistant
-from rag.grounding import SUPPORTED
+from rag.answer.result import Answer
+from rag.answer.assistant import Assistant
+from rag.answer.grounding import SUPPORTED
 from rag.types import Passage
 
 RETRIEVAL_DEPTH = 10

@@ -47,7 +47,7 @@ def import_squad(path: Path, corpus_out: Path, set_out: Path) -> tuple[int, int,
     """Write each passage as `<id>.txt` (title line, then the passage) and each question as a line
     of a question set. Near-duplicate passages are written once, as the corpus loader would keep
     them, and their questions point at the copy that is kept. Returns (passages, questions, merged)."""
-    from rag.dedup import Deduplicator
+    from rag.ingest.dedup import Deduplicator
     from rag.types import Document
 
     passages, questions = read_squad(path)

@@ -17,11 +17,11 @@ from rag.errors import IsnadError
 from rag.types import Chunk, Document, Passage
 
 if TYPE_CHECKING:
-    from rag.assistant import Assistant
-    from rag.retriever import Retriever
+    from rag.answer.assistant import Assistant
+    from rag.search.retriever import Retriever
 
 __all__ = ["Assistant", "Chunk", "Document", "IsnadError", "Passage", "Retriever"]
-_LAZY = {"Retriever": "rag.retriever", "Assistant": "rag.assistant"}
+_LAZY = {"Retriever": "rag.search.retriever", "Assistant": "rag.answer.assistant"}
 
 
 def __getattr__(name: str):

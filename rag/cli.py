@@ -1,4 +1,4 @@
-"""The `isnad` command: a thin layer over the Python API (rag.Retriever, rag.indexer)."""
+"""The `isnad` command: a thin layer over the Python API (rag.Retriever, rag.index.indexer)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def main(verbose: bool) -> None:
 @click.option("--verify", is_flag=True, help="Only check the index's files against their checksums and report.")
 def index_command(corpus_paths: tuple[Path, ...], index_dir: Path | None, model: str | None, verify: bool) -> None:
     """Index the corpus; re-runs embed only new or changed documents (and whatever is damaged)."""
-    from rag.indexer import index_corpus
+    from rag.index.indexer import index_corpus
 
     settings = _settings(index_dir=index_dir, embedding_model=model, corpus_paths=tuple(corpus_paths) or None)
     if verify:
@@ -62,7 +62,7 @@ def index_command(corpus_paths: tuple[Path, ...], index_dir: Path | None, model:
 
 
 def _report_health(index_dir: Path) -> None:
-    from rag.store import IndexStore
+    from rag.index.store import IndexStore
 
     store = IndexStore(index_dir)
     files = store.verify()
@@ -88,7 +88,7 @@ def _report_health(index_dir: Path) -> None:
 def search_command(query: str, k: int, index_dir: Path | None, model: str | None, source: tuple[str, ...],
                    language: tuple[str, ...], date_from: str | None, date_to: str | None, as_json: bool) -> None:
     """Find the passages most relevant to QUERY (Arabic or English)."""
-    from rag.retriever import Retriever
+    from rag.search.retriever import Retriever
 
     settings = _settings(index_dir=index_dir)
     retriever = Retriever.open(settings.index_dir, model=model, max_query_chars=settings.max_query_chars)
@@ -111,8 +111,8 @@ def search_command(query: str, k: int, index_dir: Path | None, model: str | None
 @click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
 def ask_command(question: str, llm: str | None, index_dir: Path | None, as_json: bool) -> None:
     """Answer QUESTION from the corpus, citing numbered sources."""
-    from rag.assistant import Assistant
-    from rag.answer import Answer
+    from rag.answer.assistant import Assistant
+    from rag.answer.result import Answer
 
     settings = _settings(index_dir=index_dir, llm=llm)
     assistant = Assistant.open(settings.index_dir, settings=settings)
@@ -138,8 +138,8 @@ def ask_command(question: str, llm: str | None, index_dir: Path | None, as_json:
 @click.option("--llm", help="Default answer mode: local, extractive, openai[:MODEL].")
 def serve_command(host: str, port: int, index_dir: Path | None, llm: str | None) -> None:
     """Start the web chat; indexes the corpus first if there is no index yet."""
-    from rag.indexer import index_corpus
-    from rag.store import IndexStore
+    from rag.index.indexer import index_corpus
+    from rag.index.store import IndexStore
     from ui.app import serve
 
     settings = _settings(index_dir=index_dir, llm=llm)
@@ -155,7 +155,7 @@ def setup_command() -> None:
     """Install the offline models: the embedding model (verified, exported to ONNX) and the
     language model (llama.cpp build + verified GGUF)."""
     from embeddings import embeddinggemma
-    from rag.llm.local_model import install_local_model
+    from rag.answer.llm.local_model import install_local_model
 
     home = _settings().home
     embeddinggemma.install(home, log=click.echo)

@@ -70,19 +70,19 @@ class Calibration:
     """Weights and thresholds that depend on the embedding model: each encoder has its own scale
     of similarities, so each is calibrated on its own, on the development sets named beside it."""
 
-    # Retrieval (rag.retriever): a passage's score is its dense similarity, blended with its best
+    # Retrieval (rag.search.retriever): a passage's score is its dense similarity, blended with its best
     # sentence's, plus BM25 scaled to the best match times these weights.
     sentence_weight: float        # share of the dense score from the passage's best sentence
     lexical_weight: float         # a fully confident BM25 match, for a question in the passage's language
     translated_weight: float      # the same for a word-by-word translated question; 0: never translate
     document_share: float         # share of lexical_weight given to BM25 over the whole article
     title_share: float            # ... and over its title
-    # Relevance gate (rag.assistant): answer only when the best passage is close enough.
+    # Relevance gate (rag.answer.assistant): answer only when the best passage is close enough.
     min_dense: float              # dense score that alone makes a passage in the other language relevant
     min_dense_same_language: float  # ... or one in the question's language
     min_coverage: float           # or, in the question's language: the share of its words the passage holds...
     min_dense_with_words: float   # ... together with at least this dense score
-    # Extractive picks (rag.grounding): similarity + weighted question-word coverage of a quoted
+    # Extractive picks (rag.answer.grounding): similarity + weighted question-word coverage of a quoted
     # sentence, less a penalty for a pair of sentences (a longer quote).
     pick_coverage_weight: float
     pair_penalty: float

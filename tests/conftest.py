@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from embeddings import USE_MODEL_NAME, Embedder
-from rag.indexer import Indexer
-from rag.loaders import CorpusLoader
+from rag.index.indexer import Indexer
+from rag.ingest.loaders import CorpusLoader
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"

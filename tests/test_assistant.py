@@ -5,13 +5,13 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from rag import Retriever
-from rag.answer import Answer
-from rag.assistant import Assistant
-from rag.grounding import lacks_asked_number, parse_claims
-from rag.llm.backends import ChatBackend, load_backend
+from rag.answer.result import Answer
+from rag.answer.assistant import Assistant
+from rag.answer.grounding import lacks_asked_number, parse_claims
+from rag.answer.llm.backends import ChatBackend, load_backend
 from rag.config import Settings
 from rag.errors import QueryError
-from rag.prompts import format_passages
+from rag.answer.prompts import format_passages
 from rag.types import Passage
 
 DEIR = "004_e713a1ed33e76c5f.txt"

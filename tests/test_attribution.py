@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from rag.attribution import attribute
-from rag.quantities import asked_counts
+from rag.ingest.attribution import attribute
+from rag.answer.quantities import asked_counts
 from tests.conftest import REPO
 
 

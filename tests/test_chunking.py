@@ -1,6 +1,6 @@
 import pytest
 
-from rag.chunking import SentenceChunker
+from rag.ingest.chunking import SentenceChunker
 
 
 def words(text: str) -> int:

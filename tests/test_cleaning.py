@@ -1,4 +1,4 @@
-from rag.cleaning import clean_article
+from rag.ingest.cleaning import clean_article
 from tests.conftest import CORPUS
 
 RAW = """عنوان الخبر - Some Site

@@ -10,7 +10,7 @@ import pytest
 from embeddings import Embedder, embeddinggemma, prompts_for
 from rag.config import Settings
 from rag.errors import ModelUnavailableError
-from rag.vectors import build_vector_index
+from rag.index.vectors import build_vector_index
 
 SENTENCES = ["حلب مدينة سورية", "Aleppo is a city in Syria", "The cat sat on the mat"]
 

@@ -8,10 +8,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from rag import Retriever
-from rag.assistant import Assistant
+from rag.answer.assistant import Assistant
 from rag.config import Settings
 from rag.errors import ModelUnavailableError
-from rag.llm.backends import load_backend
+from rag.answer.llm.backends import load_backend
 
 REPLY = "تسببت الغارات الجوية في ارتقاء 7 مدنيين بينهم طفلان [1]."
 

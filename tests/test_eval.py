@@ -11,10 +11,10 @@ from eval.report import write_reports
 from eval.runner import EvalRun, aggregate
 from eval.squad import import_squad
 from rag import Retriever
-from rag.answer import Answer, AnswerSentence, Citation
-from rag.assistant import Assistant
+from rag.answer.result import Answer, AnswerSentence, Citation
+from rag.answer.assistant import Assistant
 from rag.config import Settings
-from rag.llm.backends import load_backend
+from rag.answer.llm.backends import load_backend
 from tests.conftest import SHARED_DATA
 
 

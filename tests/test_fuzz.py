@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rag import Retriever
-from rag.assistant import Assistant
+from rag.answer.assistant import Assistant
 from rag.config import Settings
 from rag.errors import IsnadError
-from rag.llm.backends import load_backend
-from rag.loaders import CorpusLoader
+from rag.answer.llm.backends import load_backend
+from rag.ingest.loaders import CorpusLoader
 
 ANY_CHARACTER = st.characters(exclude_categories=())  # surrogates and controls included
 DIRECTION_MARKS = st.sampled_from(list("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c"))

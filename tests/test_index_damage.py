@@ -11,9 +11,9 @@ import pytest
 
 from rag import Retriever
 from rag.errors import IndexCorruptError
-from rag.indexer import Indexer
-from rag.loaders import CorpusLoader
-from rag.store import IndexStore
+from rag.index.indexer import Indexer
+from rag.ingest.loaders import CorpusLoader
+from rag.index.store import IndexStore
 from tests.conftest import CORPUS
 
 QUESTION = "مع من التقى رئيس الائتلاف في بروكسل؟"

@@ -11,10 +11,10 @@ import pytest
 
 from rag import Retriever
 from rag.errors import CorpusError
-from rag.indexer import Indexer
-from rag.loaders import CorpusLoader
-from rag.store import IndexStore
-from rag.vectors import reconstruct_all
+from rag.index.indexer import Indexer
+from rag.ingest.loaders import CorpusLoader
+from rag.index.store import IndexStore
+from rag.index.vectors import reconstruct_all
 from tests.conftest import FAKES_CSV, REPO
 
 

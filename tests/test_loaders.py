@@ -3,7 +3,7 @@ import json
 import pytest
 
 from rag.errors import CorpusError
-from rag.loaders import CorpusLoader
+from rag.ingest.loaders import CorpusLoader
 from tests.conftest import CORPUS, FAKES_CSV
 
 

@@ -4,9 +4,9 @@ Assertions are on the cited document and key facts, never on wording."""
 
 import pytest
 
-from rag.assistant import Assistant
+from rag.answer.assistant import Assistant
 from rag.config import Settings
-from rag.llm.local_model import model_path
+from rag.answer.llm.local_model import model_path
 
 pytestmark = pytest.mark.llm
 

@@ -4,8 +4,8 @@ import pytest
 
 from rag import Retriever
 from rag.errors import IndexCorruptError, IndexMissingError, ModelMismatchError, QueryError
-from rag.indexer import Indexer
-from rag.loaders import CorpusLoader
+from rag.index.indexer import Indexer
+from rag.ingest.loaders import CorpusLoader
 from tests.conftest import CORPUS, FAKES_CSV
 
 QUESTIONS = {

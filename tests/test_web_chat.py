@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.indexer import Indexer
-from rag.loaders import CorpusLoader
+from rag.index.indexer import Indexer
+from rag.ingest.loaders import CorpusLoader
 from tests.conftest import CORPUS, FAKES_CSV, REPO
 
 pytestmark = pytest.mark.browser

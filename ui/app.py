@@ -19,13 +19,13 @@ from typing import Any, Iterator
 
 import gradio as gr
 
-from rag.answer import Answer
-from rag.assistant import Assistant
+from rag.answer.result import Answer
+from rag.answer.assistant import Assistant
 from rag.config import Settings
 from rag.errors import IsnadError, ModelUnavailableError, QueryError
-from rag.filters import blocking_filters
-from rag.llm.backends import load_backend
-from rag.retriever import Retriever
+from rag.index.filters import blocking_filters
+from rag.answer.llm.backends import load_backend
+from rag.search.retriever import Retriever
 from rag.text import detect_language
 from ui.assets import CSS, HEAD
 from ui.labels import EXAMPLES, LABELS, LANGUAGE_NAMES

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from rag.answer import Answer, Citation
+from rag.answer.result import Answer, Citation
 from rag.text import detect_language
 
 _MARKER = re.compile(r"\[(\d+)\]")

@@ -28,14 +28,14 @@ import numpy as np
 from embeddings import Embedder
 from rag.config import calibration_for
 from rag.errors import ModelMismatchError, QueryError
-from rag.filters import filter_mask
-from rag.indexer import embedded_sentences, lexical_tokens
-from rag.lexical import LexicalIndex
-from rag.store import IndexData, IndexStore
+from rag.index.filters import filter_mask
+from rag.index.fields import chunk_terms, document_terms, embedded_sentences, title_terms
+from rag.index.lexical import LexicalIndex
+from rag.index.store import IndexData, IndexStore
 from rag.text import clean_input, detect_language, lexical_terms
 from rag.translation import WordTranslator
 from rag.types import Passage
-from rag.vectors import reconstruct_all
+from rag.index.vectors import reconstruct_all
 
 logger = logging.getLogger(__name__)
 
@@ -55,10 +55,10 @@ class Retriever:
         # Lexical fields: (BM25 index, which of its rows each chunk takes, share of the lexical weight).
         # Documents and titles are scored with BM25's usual saturation and length penalty.
         self._lexical_fields = [
-            (LexicalIndex([lexical_tokens(chunk) for chunk in data.chunks]), np.arange(len(data.chunks)), 1.0),
-            (LexicalIndex([lexical_terms(f"{d.title}\n{d.text}") for d in documents], k1=1.2, b=0.75),
+            (LexicalIndex([chunk_terms(chunk) for chunk in data.chunks]), np.arange(len(data.chunks)), 1.0),
+            (LexicalIndex([document_terms(d) for d in documents], k1=1.2, b=0.75),
              owners, self.calibration.document_share),
-            (LexicalIndex([lexical_terms(d.title) for d in documents], k1=1.2, b=0.75), owners,
+            (LexicalIndex([title_terms(d) for d in documents], k1=1.2, b=0.75), owners,
              self.calibration.title_share),
         ]
         self._chunk_matrix = reconstruct_all(data.chunk_vectors)
@@ -169,7 +169,7 @@ class Retriever:
 
     def as_langchain(self, k: int = 5, filters: dict[str, Any] | None = None):
         """This retriever as a LangChain `BaseRetriever` (for chains and agents)."""
-        from rag.langchain_adapter import IsnadLangChainRetriever
+        from rag.search.langchain_adapter import IsnadLangChainRetriever
 
         return IsnadLangChainRetriever(retriever=self, k=k, filters=filters)
 

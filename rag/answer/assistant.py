@@ -20,18 +20,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator
 
-from rag.answer import Answer, AnswerSentence
+from rag.answer.result import Answer, AnswerSentence
 from rag.config import Settings
 from rag.errors import QueryError
-from rag.followup import needs_context
-from rag.grounding import (GroundingChecker, citation, lacks_asked_number, parse_claims, question_coverage,
+from rag.answer.followup import needs_context
+from rag.answer.grounding import (GroundingChecker, citation, lacks_asked_number, parse_claims, question_coverage,
                             restates)
-from rag.llm.backends import ChatBackend, load_backend
-from rag.prompts import (ABSTAIN, ANSWER_PROMPT, CONDENSE_PROMPT, LANGUAGE_NAMES, NOT_FOUND,
+from rag.answer.llm.backends import ChatBackend, load_backend
+from rag.answer.prompts import (ABSTAIN, ANSWER_PROMPT, CONDENSE_PROMPT, LANGUAGE_NAMES, NOT_FOUND,
                          QUOTING_OTHER_LANGUAGE, REFUSE_META, UNSUPPORTED_LANGUAGE, format_passages)
-from rag.quantities import asks_how_many
-from rag.reports import ACCORDING_TO, DIFFER, SEPARATOR, asks_about_reports, differing_figures, reports
-from rag.retriever import Retriever
+from rag.answer.quantities import asks_how_many
+from rag.answer.reports import ACCORDING_TO, DIFFER, SEPARATOR, asks_about_reports, differing_figures, reports
+from rag.search.retriever import Retriever
 from rag.text import clean_input, detect_language
 from rag.types import Passage
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterator
 
-from rag.cleaning import clean_article
-from rag.dedup import Deduplicator
+from rag.ingest.cleaning import clean_article
+from rag.ingest.dedup import Deduplicator
 from rag.errors import CorpusError
 from rag.text import detect_language
 from rag.types import Document

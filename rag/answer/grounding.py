@@ -15,10 +15,10 @@ from typing import Callable
 import numpy as np
 
 from embeddings import Embedder
-from rag.answer import AnswerSentence, Citation
-from rag.attribution import speaker_at
+from rag.answer.result import AnswerSentence, Citation
+from rag.ingest.attribution import speaker_at
 from rag.config import Calibration
-from rag.quantities import asked_thing, asks_how_many, count_phrases, counts_asked_thing, has_count
+from rag.answer.quantities import asked_thing, asks_how_many, count_phrases, counts_asked_thing, has_count
 from rag.text import detect_language, normalise, search_tokens, sentence_spans
 from rag.translation import WordTranslator
 from rag.types import Passage

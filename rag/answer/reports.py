@@ -7,7 +7,7 @@
   the reports say about ...") gets one quote from each relevant article, each with its speaker.
 
 Every figure and quote is read from a sentence of the passage it cites (nothing is written that
-the sentence does not hold), and its speaker from the index's attributions (rag.attribution).
+the sentence does not hold), and its speaker from the index's attributions (rag.ingest.attribution).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.grounding import GroundingChecker, citation
-from rag.quantities import COUNT_NOUNS, asked_counts
+from rag.answer.grounding import GroundingChecker, citation
+from rag.answer.quantities import COUNT_NOUNS, asked_counts
 from rag.text import search_tokens
 from rag.types import Document, Passage
 

@@ -14,20 +14,18 @@ from pathlib import Path
 import numpy as np
 
 from embeddings import Embedder
-from rag.attribution import ATTRIBUTION_VERSION, attribute
-from rag.chunking import CHUNKING_VERSION, SentenceChunker
+from rag.ingest.attribution import ATTRIBUTION_VERSION, attribute
+from rag.ingest.chunking import CHUNKING_VERSION, SentenceChunker
 from rag.config import Settings, calibration_for
 from rag.errors import CorpusError, IndexCorruptError, IndexMissingError
-from rag.store import FORMAT_VERSION, IndexData, IndexStore
-from rag.text import NORMALISER_VERSION, lexical_terms, sentence_spans
+from rag.index.store import FORMAT_VERSION, IndexData, IndexStore
+from rag.index.fields import embedded_sentences, embedding_text
+from rag.text import NORMALISER_VERSION
 from rag.translation import build_vocabulary
 from rag.types import Chunk, Document
-from rag.vectors import build_vector_index, reconstruct_all
+from rag.index.vectors import build_vector_index, reconstruct_all
 
 logger = logging.getLogger(__name__)
-
-_MIN_SENTENCE_WORDS = 3
-
 
 @dataclass
 class IndexReport:
@@ -184,20 +182,6 @@ class Indexer:
         }
 
 
-def embedded_sentences(text: str) -> list[tuple[int, int]]:
-    """Spans of the sentences of a chunk that get a vector of their own, in the order stored."""
-    return [(start, end) for start, end in sentence_spans(text) if len(text[start:end].split()) >= _MIN_SENTENCE_WORDS]
-
-
-def embedding_text(chunk: Chunk) -> str:
-    """What the dense side reads: the title gives every chunk its article's context."""
-    return f"{chunk.title}\n{chunk.text}"
-
-
-def lexical_tokens(chunk: Chunk) -> list[str]:
-    return lexical_terms(f"{chunk.title}\n{chunk.text}")
-
-
 def _attributed(chunks: list[Chunk], documents: list[Document]) -> list[Chunk]:
     """Each chunk with the speakers of its sentences, found once per document (a report's
     "وأضاف" reaches back across chunk boundaries)."""
@@ -213,7 +197,7 @@ def _renumber(chunk: Chunk, chunk_id: int) -> Chunk:
 
 def index_corpus(settings: Settings, progress_bar: bool = False):
     """Load the corpus and bring the index up to date: what `isnad index` does."""
-    from rag.loaders import CorpusLoader
+    from rag.ingest.loaders import CorpusLoader
 
     loaded = CorpusLoader(settings.max_file_bytes, settings.near_duplicate_threshold).run(list(settings.corpus_paths))
     embedder = Embedder(settings.embedding_model, batch_size=settings.embed_batch_size, home=settings.home)

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Callable
 
 from rag.config import Settings
 from rag.errors import ModelUnavailableError
-from rag.llm.local_model import model_path
-from rag.llm.tokens import tiktoken_counter
+from rag.answer.llm.local_model import model_path
+from rag.answer.llm.tokens import tiktoken_counter
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

@@ -1,0 +1,1 @@
+"""Language-model backends for the answer chain, chosen by name (see `rag.answer.llm.backends`)."""

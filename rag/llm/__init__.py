@@ -1,1 +1,0 @@
-"""Language-model backends for the answer chain, chosen by name (see `rag.llm.backends`)."""
