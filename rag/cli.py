@@ -58,7 +58,7 @@ def index_command(corpus_paths: tuple[Path, ...], index_dir: Path | None, model:
     click.echo(f"indexed {len(loaded.documents)} documents into {settings.index_dir} "
                f"({len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
                f"{len(report.unchanged)} unchanged; {report.embedded_chunks} of {report.chunks} chunks embedded; "
-               f"{report.faiss_type}; {report.seconds:.1f}s)")
+               f"vector search: {report.vector_index}; {report.seconds:.1f}s)")
 
 
 def _report_health(index_dir: Path) -> None:
@@ -67,12 +67,12 @@ def _report_health(index_dir: Path) -> None:
     store = IndexStore(index_dir)
     files = store.verify()
     for name, state in files.items():
-        click.echo(f"{name:22} {state}")
+        click.echo(f"{name:26} {state}")
     data = store.read() if all(state == "ok" for state in files.values()) else None  # also checks consistency
     if data is None:
         raise click.ClickException(f"index at {index_dir} is damaged; `isnad index` rebuilds it")
     click.echo(f"healthy: {len(data.documents)} documents, {len(data.chunks)} chunks, "
-               f"{data.sentence_vectors.ntotal} sentence vectors, model {data.manifest['embedding_model']}")
+               f"{len(data.sentence_vectors)} sentence vectors, model {data.manifest['embedding_model']}")
 
 
 @main.command("search")

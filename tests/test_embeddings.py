@@ -10,7 +10,7 @@ import pytest
 from embeddings import Embedder, embeddinggemma, prompts_for
 from rag.config import Settings
 from rag.errors import ModelUnavailableError
-from rag.index.vectors import build_vector_index
+from rag.index.vectors import VectorIndex, write_vectors
 
 SENTENCES = ["حلب مدينة سورية", "Aleppo is a city in Syria", "The cat sat on the mat"]
 
@@ -107,14 +107,26 @@ def test_an_unloadable_model_gets_a_clear_error(monkeypatch, tmp_path):
         Embedder(str(tmp_path / "no-such-model")).warm_up()
 
 
-def test_large_indexes_switch_to_hnsw():
-    vectors = np.random.default_rng(0).normal(size=(300, 16)).astype(np.float32)
+def test_large_indexes_switch_to_an_ivf_index_with_measured_recall_and_exact_scores(tmp_path):
+    vectors = np.random.default_rng(0).normal(size=(3000, 16)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    exact, exact_kind = build_vector_index(vectors, exact_search_limit=1000)
-    approximate, kind = build_vector_index(vectors, exact_search_limit=100)
-    assert exact_kind == "IndexFlatIP" and kind.startswith("IndexHNSWFlat")
-    _, ids = approximate.search(vectors[:20], 1)
-    assert (ids[:, 0] == np.arange(20)).mean() >= 0.95
+    assert write_vectors(tmp_path, "small", vectors, exact_search_limit=5000) == {"kind": "exact", "rows": 3000}
+    entry = write_vectors(tmp_path, "large", vectors, exact_search_limit=1000)
+    assert entry["kind"] == "IVF64,SQ8" and entry["recall_at_10"] >= 0.97 and (tmp_path / "large.ivf").is_file()
+    exact, approximate = VectorIndex(tmp_path, "small", {"kind": "exact"}), VectorIndex(tmp_path, "large", entry)
+    hits = 0
+    for row in range(50):
+        exact_ids, exact_scores = exact.nearest(vectors[row], 10)
+        ids, scores = approximate.nearest(vectors[row], 10)
+        hits += len(set(ids.tolist()) & set(exact_ids.tolist()))
+        assert ids[0] == row and np.allclose(scores, vectors[ids] @ vectors[row], atol=1e-6)  # scores are exact
+    assert hits / 500 >= 0.95
+    # a filter is applied before the top-k is cut, inside FAISS (broad) or exactly (narrow)
+    allowed = np.zeros(3000, dtype=bool)
+    allowed[::2] = True
+    for mask in (allowed, np.arange(3000) < 30):
+        ids, _ = approximate.nearest(vectors[1], 10, mask)
+        assert len(ids) == 10 and mask[ids].all()
 
 
 def test_the_model_is_loaded_once_per_process_and_shared_by_threads(light_embedder):

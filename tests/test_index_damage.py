@@ -1,7 +1,6 @@
 """Fault injection on a real index: damage is refused with one line, `isnad index` repairs it,
 readers never see a half-switched index, and nothing stored is lost."""
 
-import hashlib
 import json
 import shutil
 import threading
@@ -13,6 +12,7 @@ from rag import Retriever
 from rag.errors import IndexCorruptError
 from rag.index.indexer import Indexer
 from rag.ingest.loaders import CorpusLoader
+from rag.index import store
 from rag.index.store import IndexStore
 from tests.conftest import CORPUS
 
@@ -41,7 +41,8 @@ def rebuild(index_dir, embedder, *corpora):
     return Indexer(index_dir, embedder).run(CorpusLoader().run(list(corpora or [CORPUS])).documents)
 
 
-@pytest.mark.parametrize("name", ["chunks.faiss", "sentences.faiss", "sentence_chunks.npy", "vocabulary.npy"])
+@pytest.mark.parametrize("name", ["chunks.npy", "sentences.npy", "sentence_chunks.npy", "vocabulary.npy",
+                                  "chunks.weights.npy", "chunk_documents.npy"])
 def test_damaged_vectors_are_refused_and_reindexing_repairs_them(index_dir, light_embedder, name):
     overwrite_middle(generation(index_dir) / name)
     with pytest.raises(IndexCorruptError, match=f"{name} does not match its checksum"):
@@ -52,17 +53,18 @@ def test_damaged_vectors_are_refused_and_reindexing_repairs_them(index_dir, ligh
 
 
 def test_edited_chunk_text_is_refused(index_dir, light_embedder):
-    chunks = generation(index_dir) / "chunks.jsonl"
-    chunks.write_text(chunks.read_text("utf-8").replace("حلب", "حماة", 1), "utf-8")
-    with pytest.raises(IndexCorruptError, match="chunks.jsonl does not match its checksum"):
+    passages = generation(index_dir) / "passages.sqlite"
+    passages.write_bytes(passages.read_bytes().replace("حلب".encode(), "حمص".encode(), 1))
+    with pytest.raises(IndexCorruptError, match="passages.sqlite does not match its checksum"):
         Retriever.open(index_dir, embedder=light_embedder)
 
 
 def test_an_index_whose_checksums_were_rewritten_is_still_checked_for_consistency(index_dir, light_embedder):
     folder = generation(index_dir)
-    (folder / "documents.jsonl").write_text("", "utf-8")  # every chunk now names a missing document
+    owners = np.load(folder / "chunk_documents.npy")
+    np.save(folder / "chunk_documents.npy", owners + 1000)  # every chunk now names a missing document
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
-    manifest["files"]["documents.jsonl"] = hashlib.sha256(b"").hexdigest()
+    manifest["files"]["chunk_documents.npy"] = store._fingerprint(folder / "chunk_documents.npy")
     (folder / "manifest.json").write_text(json.dumps(manifest), "utf-8")
     with pytest.raises(IndexCorruptError, match="a chunk names a document that does not exist"):
         Retriever.open(index_dir, embedder=light_embedder)
@@ -78,8 +80,8 @@ def test_a_current_pointer_that_is_not_text_is_refused_and_reindexing_recovers(i
 
 def test_verify_reports_each_file(index_dir):
     assert set(IndexStore(index_dir).verify().values()) == {"ok"}
-    overwrite_middle(generation(index_dir) / "chunks.faiss")
-    assert IndexStore(index_dir).verify()["chunks.faiss"] == "damaged (checksum differs)"
+    overwrite_middle(generation(index_dir) / "chunks.npy")
+    assert IndexStore(index_dir).verify()["chunks.npy"] == "damaged (checksum differs)"
 
 
 def test_readers_see_no_error_through_ten_rebuilds(index_dir, light_embedder, tmp_path):

@@ -14,7 +14,6 @@ from rag.errors import CorpusError
 from rag.index.indexer import Indexer
 from rag.ingest.loaders import CorpusLoader
 from rag.index.store import IndexStore
-from rag.index.vectors import reconstruct_all
 from tests.conftest import FAKES_CSV, REPO
 
 
@@ -45,8 +44,8 @@ def test_only_changed_and_new_files_are_embedded(corpus_copy, tmp_path, light_em
     new_chunks = [c for c in after.chunks if c.doc_id in ("004_e713a1ed33e76c5f.txt", "new.md")]
     assert second.embedded_chunks == len(new_chunks)
     # unchanged documents keep exactly their old vectors
-    old_vectors = reconstruct_all(before.chunk_vectors)
-    new_vectors = reconstruct_all(after.chunk_vectors)
+    old_vectors = np.asarray(before.chunk_vectors.rows)
+    new_vectors = np.asarray(after.chunk_vectors.rows)
     old_by_span = {(c.doc_id, c.start): old_vectors[c.chunk_id] for c in before.chunks}
     for chunk in after.chunks:
         if chunk.doc_id == "000_ae54cc0608da1c8c.txt":
@@ -60,10 +59,10 @@ def test_only_changed_and_new_files_are_embedded(corpus_copy, tmp_path, light_em
         == "004_e713a1ed33e76c5f.txt"
 
 
-def test_manifest_records_model_hashes_and_faiss_type(seed_index):
+def test_manifest_records_model_hashes_and_vector_index_kind(seed_index):
     manifest = IndexStore(seed_index).read().manifest
     assert manifest["embedding_model"] == "embeddinggemma-300m" and manifest["dimension"] == 768
-    assert manifest["faiss"]["chunks"] == "IndexFlatIP"
+    assert manifest["vectors"]["chunks"] == {"kind": "exact", "rows": manifest["counts"]["chunks"]}
     assert len(manifest["documents"]["000_ae54cc0608da1c8c.txt"]["content_hash"]) == 64
     assert manifest["normaliser_version"]
 
@@ -82,13 +81,13 @@ def test_empty_corpus_keeps_the_old_index(seed_index_copy, tmp_path, embedder):
 
 
 def test_crash_while_writing_keeps_the_old_index(seed_index_copy, corpus_copy, embedder, monkeypatch):
-    import faiss
+    from rag.index import store
 
     def crash(*args):
         raise OSError("disk full")
 
     (corpus_copy / "extra.txt").write_text("خبر\nنص جديد عن حلب.", "utf-8")
-    monkeypatch.setattr(faiss, "write_index", crash)
+    monkeypatch.setattr(store.lexical, "write_lexical_index", crash)
     with pytest.raises(OSError):
         index(corpus_copy, seed_index_copy, embedder)
     monkeypatch.undo()

@@ -87,7 +87,7 @@ def test_missing_index(tmp_path):
 
 def test_corrupted_index(seed_index_copy):
     generation = (seed_index_copy / "CURRENT").read_text().strip()
-    (seed_index_copy / generation / "chunks.faiss").write_bytes(b"garbage")
+    (seed_index_copy / generation / "chunks.npy").write_bytes(b"garbage")
     with pytest.raises(IndexCorruptError, match="damaged"):
         Retriever.open(seed_index_copy)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Iterator
@@ -23,7 +22,6 @@ from rag.answer.result import Answer
 from rag.answer.assistant import Assistant
 from rag.config import Settings
 from rag.errors import IsnadError, ModelUnavailableError, QueryError
-from rag.index.filters import blocking_filters
 from rag.answer.llm.backends import load_backend
 from rag.search.retriever import Retriever
 from rag.text import detect_language
@@ -241,7 +239,7 @@ class ChatApp:
                 except ValueError:
                     return labels["bad_date"].format(value=str(value).strip()), {}
         filters = {"source": sources or [], "language": languages or [], **dates}
-        blocking = blocking_filters(self.retriever().data.chunks, filters)
+        blocking = self.retriever().data.columns.blocking(filters)
         if blocking:
             return labels["no_match"].format(filters="، ".join(labels["filter_names"].get(k, k) for k in blocking)), {}
         return None, filters
@@ -252,11 +250,11 @@ class ChatApp:
     def _filter_choices(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         """Outlets with their article counts; languages by name."""
         try:
-            documents = self.retriever().data.documents.values()
+            columns = self.retriever().data.columns
         except IsnadError:
             return [], [(name, code) for code, name in LANGUAGE_NAMES.items()]
-        outlets = Counter(str(d.metadata["source"]) for d in documents if d.metadata.get("source"))
-        languages = sorted({d.language for d in documents} & set(LANGUAGE_NAMES))
+        outlets = columns.counts("source")
+        languages = sorted({str(code) for code in columns.languages[0]} & set(LANGUAGE_NAMES))
         return ([(f"{outlet} ({count})", outlet) for outlet, count in sorted(outlets.items())],
                 [(LANGUAGE_NAMES[code], code) for code in languages])
 

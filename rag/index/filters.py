@@ -1,62 +1,140 @@
-"""Metadata filters, applied to every chunk *before* the top-k is cut.
+"""Metadata filters, applied to every chunk *before* the top-k is cut, as NumPy masks over columns
+written at index time (a million chunks filter in milliseconds).
 
     {"source": "reuters" | [..], "language": "ar" | [..], "date_from": "2016-01-01",
      "date_to": "2016-12-31", <any other metadata key>: value | [values]}
+
+Values match case-insensitively; a date known only to the month ("2016-10") is in a range if any
+day of it is; undated chunks are outside every date range.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from collections import Counter
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterable
 
 import numpy as np
 
 from rag.errors import QueryError
-from rag.types import Chunk
+from rag.index.arrays import open_array, save_array
+from rag.types import Chunk, Document
 
 RANGE_KEYS = {"date_from", "date_to"}
+COLUMNS_FILE = "columns.json"
 
 
-def filter_mask(chunks: list[Chunk], filters: dict[str, Any] | None) -> np.ndarray:
-    """Boolean mask of the chunks that satisfy every filter."""
-    mask = np.ones(len(chunks), dtype=bool)
-    for key, wanted in (filters or {}).items():
-        if wanted in (None, "", [], ()):
-            continue
-        test = _range_test(key, wanted) if key in RANGE_KEYS else _value_test(key, wanted)
-        mask &= np.fromiter((test(chunk) for chunk in chunks), dtype=bool, count=len(chunks))
-    return mask
+def write_columns(folder: Path, documents: list[Document], chunks: Iterable[Chunk]) -> list[str]:
+    """One array per metadata key (a value per document), the document of each chunk and its
+    language. Returns the files written."""
+    row_of = {document.id: row for row, document in enumerate(documents)}
+    keys = sorted({key for document in documents for key, value in document.metadata.items() if _scalar(value)})
+    files = {"chunk_documents": "chunk_documents.npy", "chunk_languages": "chunk_languages.npy"}
+    owners, languages = [], []
+    for chunk in chunks:
+        owners.append(row_of[chunk.doc_id])
+        languages.append(chunk.language)
+    save_array(folder / files["chunk_documents"], np.asarray(owners, np.int32))
+    save_array(folder / files["chunk_languages"], np.asarray(languages, dtype=str))
+    for i, key in enumerate(keys):
+        values = [_text(document.metadata.get(key)) for document in documents]
+        save_array(folder / f"column.{i}.npy", np.asarray(values, dtype=str))
+    (folder / COLUMNS_FILE).write_text(json.dumps({"keys": keys}, ensure_ascii=False), "utf-8")
+    return [COLUMNS_FILE, *files.values(), *(f"column.{i}.npy" for i in range(len(keys)))]
 
 
-def blocking_filters(chunks: list[Chunk], filters: dict[str, Any] | None) -> list[str]:
-    """When the filters together leave no passage: the ones that alone leave none (to loosen),
-    else all of them (only their combination excludes everything). Empty when something is left."""
-    if filter_mask(chunks, filters).any():
-        return []
-    active = {key: wanted for key, wanted in (filters or {}).items() if wanted not in (None, "", [], ())}
-    alone = [key for key, wanted in active.items() if not filter_mask(chunks, {key: wanted}).any()]
-    return alone or list(active)
+def column_files(folder: Path) -> list[str]:
+    keys = json.loads((folder / COLUMNS_FILE).read_text("utf-8"))["keys"]
+    return [COLUMNS_FILE, "chunk_documents.npy", "chunk_languages.npy", *(f"column.{i}.npy" for i in range(len(keys)))]
 
 
-def _value_test(key: str, wanted: Any):
-    allowed = {str(value).casefold() for value in (wanted if isinstance(wanted, (list, tuple, set)) else [wanted])}
+class Columns:
+    """The filterable side of an index: chunk -> document, chunk language, document metadata."""
 
-    def test(chunk: Chunk) -> bool:
-        value = chunk.language if key == "language" else chunk.metadata.get(key)
-        return value is not None and str(value).casefold() in allowed
+    def __init__(self, folder: Path, document_count: int) -> None:
+        self.document_count = document_count
+        keys = json.loads((folder / COLUMNS_FILE).read_text("utf-8"))["keys"]
+        self.chunk_documents = open_array(folder / "chunk_documents.npy")
+        self.chunk_languages = open_array(folder / "chunk_languages.npy", in_memory=True)
+        self._columns = {key: open_array(folder / f"column.{i}.npy") for i, key in enumerate(keys)}
+        self._values: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
-    return test
+    def mask(self, filters: dict[str, Any] | None) -> np.ndarray:
+        """Boolean mask of the chunks that satisfy every filter."""
+        mask = np.ones(len(self.chunk_documents), dtype=bool)
+        for key, wanted in _active(filters).items():
+            mask &= self._test(key, wanted)
+        return mask
+
+    def blocking(self, filters: dict[str, Any] | None) -> list[str]:
+        """When the filters together leave no passage: the ones that alone leave none (to loosen),
+        else all of them (only their combination excludes everything). Empty when something is left."""
+        if self.mask(filters).any():
+            return []
+        active = _active(filters)
+        alone = [key for key, wanted in active.items() if not self._test(key, wanted).any()]
+        return alone or list(active)
+
+    def counts(self, key: str) -> Counter:
+        """How many documents hold each value of a metadata key (for a filter's choices)."""
+        column = self._columns.get(key)
+        if column is None:
+            return Counter()
+        values, counts = np.unique(np.asarray(column), return_counts=True)
+        return Counter({str(v): int(n) for v, n in zip(values, counts) if v})
+
+    def _test(self, key: str, wanted: Any) -> np.ndarray:
+        if key in RANGE_KEYS:
+            return self._per_chunk(self._in_range(key, wanted))
+        allowed = {str(value).casefold() for value in (wanted if isinstance(wanted, (list, tuple, set)) else [wanted])}
+        if key == "language":
+            values, inverse = self.languages
+            return np.isin(inverse, [i for i, v in enumerate(values) if str(v).casefold() in allowed])
+        if key not in self._columns:
+            return np.zeros(len(self.chunk_documents), dtype=bool)
+        values, inverse = self._unique(key)
+        return self._per_chunk(np.isin(inverse, [i for i, v in enumerate(values) if v and str(v).casefold() in allowed]))
+
+    @cached_property
+    def languages(self) -> tuple[np.ndarray, np.ndarray]:
+        """The languages present, and each chunk's as a position in that list."""
+        return np.unique(self.chunk_languages, return_inverse=True)
+
+    def _in_range(self, key: str, bound: Any) -> np.ndarray:
+        bound = str(bound)
+        if len(bound) < 4 or not bound[:4].isdigit():
+            raise QueryError(f"{key} must be an ISO date such as 2016-12-31, got {bound!r}")
+        if "date" not in self._columns:
+            return np.zeros(self.document_count, dtype=bool)
+        values, inverse = self._unique("date")
+        # A date known to the month is in range if any day of it is: compare its last possible day
+        # with date_from and its first with date_to (bounds may be partial too).
+        inside = [v[:4].isdigit() and (_pad(v, "9999-99-99") >= _pad(bound, "0000-00-00") if key == "date_from"
+                                       else _pad(v, "0000-00-00") <= _pad(bound, "9999-99-99")) for v in map(str, values)]
+        return np.asarray(inside, dtype=bool)[inverse]
+
+    def _unique(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        if key not in self._values:  # a few distinct values per key: work on those, map back once
+            self._values[key] = np.unique(np.asarray(self._columns[key]), return_inverse=True)
+        return self._values[key]
+
+    def _per_chunk(self, per_document: np.ndarray) -> np.ndarray:
+        return per_document[self.chunk_documents]
 
 
-def _range_test(key: str, bound: str):
-    bound = str(bound)
-    if len(bound) < 4 or not bound[:4].isdigit():
-        raise QueryError(f"{key} must be an ISO date such as 2016-12-31, got {bound!r}")
+def _active(filters: dict[str, Any] | None) -> dict[str, Any]:
+    return {key: wanted for key, wanted in (filters or {}).items() if wanted not in (None, "", [], ())}
 
-    def test(chunk: Chunk) -> bool:
-        date = str(chunk.metadata.get("date") or "")
-        if not date[:4].isdigit():
-            return False  # undated chunks cannot be placed in a date range
-        # A date known to the month ("2016-10") is in range if any day of it is.
-        return date >= bound[: len(date)] if key == "date_from" else date[: len(bound)] <= bound
 
-    return test
+def _pad(date: str, filler: str) -> str:
+    return date[:10] + filler[len(date[:10]):]
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+
+
+def _text(value: Any) -> str:
+    return str(value) if _scalar(value) else ""

@@ -18,12 +18,11 @@ from rag.ingest.attribution import ATTRIBUTION_VERSION, attribute
 from rag.ingest.chunking import CHUNKING_VERSION, SentenceChunker
 from rag.config import Settings, calibration_for
 from rag.errors import CorpusError, IndexCorruptError, IndexMissingError
-from rag.index.store import FORMAT_VERSION, IndexData, IndexStore
+from rag.index.store import FORMAT_VERSION, IndexData, IndexStore, OpenIndex
 from rag.index.fields import embedded_sentences, embedding_text
 from rag.text import NORMALISER_VERSION
 from rag.translation import build_vocabulary
 from rag.types import Chunk, Document
-from rag.index.vectors import build_vector_index, reconstruct_all
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +35,7 @@ class IndexReport:
     chunks: int = 0
     embedded_chunks: int = 0
     embedded_words: int = 0  # vocabulary words new to the index (rag.translation)
-    faiss_type: str = ""
+    vector_index: str = ""  # "exact", or the ANN index chosen past the exact search limit
     seconds: float = 0.0
     rebuilt_because: str | None = None
 
@@ -64,8 +63,8 @@ class Indexer:
             previous, reason = self._reusable_previous()
             report = IndexReport(rebuilt_because=reason)
             data = self._build(documents, previous, report)
-            self.store.write(data)
-        report.chunks, report.faiss_type = len(data.chunks), data.manifest["faiss"]["chunks"]
+            self.store.write(data, self.exact_search_limit)
+        report.chunks, report.vector_index = len(data.chunks), data.manifest["vectors"]["chunks"]["kind"]
         report.seconds = time.perf_counter() - started
         return report
 
@@ -75,7 +74,7 @@ class Indexer:
                 "chunking": {"max_tokens": self.max_tokens, "overlap_tokens": self.overlap_tokens,
                              "counted_with": "embedding model tokenizer", "version": CHUNKING_VERSION}}
 
-    def _reusable_previous(self) -> tuple[IndexData | None, str | None]:
+    def _reusable_previous(self) -> tuple[OpenIndex | None, str | None]:
         """The old index if its vectors can be reused, else None and why not."""
         try:
             previous = self.store.read()
@@ -90,7 +89,7 @@ class Indexer:
                 return None, f"{key} changed ({old[key]} -> {value})"
         return previous, None
 
-    def _build(self, documents: list[Document], previous: IndexData | None, report: IndexReport) -> IndexData:
+    def _build(self, documents: list[Document], previous: OpenIndex | None, report: IndexReport) -> IndexData:
         old_docs = previous.documents if previous else {}
         reused, fresh = [], []
         for document in documents:
@@ -114,14 +113,11 @@ class Indexer:
         chunk_matrix = np.vstack([chunk_vectors, new_vectors])
         sentence_matrix = np.vstack([sentence_vectors, new_sentence_vectors])
         owners = np.concatenate([sentence_chunks, new_sentence_chunks]).astype(np.int64)
-        chunk_index, chunk_kind = build_vector_index(chunk_matrix, self.exact_search_limit)
-        sentence_index, sentence_kind = build_vector_index(sentence_matrix, self.exact_search_limit)
         vocabulary, vocabulary_vectors, report.embedded_words = self._vocabulary(chunks, previous)
-        manifest = self._manifest(documents, chunks, {"chunks": chunk_kind, "sentences": sentence_kind})
-        by_id = {document.id: document for document in documents}
-        return IndexData(manifest, by_id, chunks, chunk_index, sentence_index, owners, vocabulary, vocabulary_vectors)
+        manifest = self._manifest(documents, chunks)
+        return IndexData(manifest, documents, chunks, chunk_matrix, sentence_matrix, owners, vocabulary, vocabulary_vectors)
 
-    def _vocabulary(self, chunks: list[Chunk], previous: IndexData | None) -> tuple[list, np.ndarray, int]:
+    def _vocabulary(self, chunks: list[Chunk], previous: OpenIndex | None) -> tuple[list, np.ndarray, int]:
         """The corpus's words with their vectors (for query translation); known words keep theirs.
         None for an encoder that matches questions across languages without translating them."""
         if not calibration_for(self.embedder.model_name).translates:
@@ -139,21 +135,20 @@ class Indexer:
             vectors[fresh] = self.embedder.encode_documents([vocabulary[i][1] for i in fresh])
         return vocabulary, vectors, len(fresh)
 
-    def _reuse(self, reused: list[Document], previous: IndexData | None):
+    def _reuse(self, reused: list[Document], previous: OpenIndex | None):
         dimension = self.embedder.dimension
         empty = ([], np.zeros((0, dimension), np.float32), np.zeros(0, np.int64), np.zeros((0, dimension), np.float32))
         if previous is None or not reused:
             return empty
-        keep_ids = {document.id for document in reused}
-        old_chunks = [chunk for chunk in previous.chunks if chunk.doc_id in keep_ids]
-        new_id = {chunk.chunk_id: i for i, chunk in enumerate(old_chunks)}
-        old_vectors = reconstruct_all(previous.chunk_vectors)
-        old_sentences = reconstruct_all(previous.sentence_vectors)
-        keep_sentence = np.array([owner in new_id for owner in previous.sentence_chunks.tolist()], dtype=bool)
-        owners = np.array([new_id[o] for o in previous.sentence_chunks[keep_sentence].tolist()], dtype=np.int64)
-        chunks = [_renumber(chunk, new_id[chunk.chunk_id]) for chunk in old_chunks]
-        vectors = old_vectors[[chunk.chunk_id for chunk in old_chunks]]
-        return chunks, vectors, owners, old_sentences[keep_sentence]
+        old_chunks = previous.chunks.of_documents(document.id for document in reused)
+        old_ids = np.array([chunk.chunk_id for chunk in old_chunks], dtype=np.int64)
+        new_id = np.full(len(previous.chunks), -1, dtype=np.int64)
+        new_id[old_ids] = np.arange(len(old_ids))
+        owners = new_id[np.asarray(previous.sentence_chunks)]
+        keep_sentence = owners >= 0
+        chunks = [_renumber(chunk, int(new_id[chunk.chunk_id])) for chunk in old_chunks]
+        return (chunks, np.asarray(previous.chunk_vectors.rows[old_ids]), owners[keep_sentence],
+                np.asarray(previous.sentence_vectors.rows[np.flatnonzero(keep_sentence)]))
 
     def _embed(self, chunks: list[Chunk]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Chunk vectors, and one vector per sentence (a passage also scores by its best sentence)."""
@@ -167,7 +162,7 @@ class Indexer:
         sentence_vectors = self.embedder.encode_documents(sentences, progress_bar=self.progress_bar)
         return chunk_vectors, np.array(owners, dtype=np.int64), sentence_vectors
 
-    def _manifest(self, documents: list[Document], chunks: list[Chunk], faiss_kinds: dict) -> dict:
+    def _manifest(self, documents: list[Document], chunks: list[Chunk]) -> dict:
         per_doc: dict[str, int] = {}
         for chunk in chunks:
             per_doc[chunk.doc_id] = per_doc.get(chunk.doc_id, 0) + 1
@@ -175,7 +170,6 @@ class Indexer:
             "format_version": FORMAT_VERSION,
             **self._settings(),
             "dimension": self.embedder.dimension,
-            "faiss": faiss_kinds,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "counts": {"documents": len(documents), "chunks": len(chunks)},
             "documents": {d.id: {"content_hash": d.content_hash, "chunks": per_doc.get(d.id, 0)} for d in documents},

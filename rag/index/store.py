@@ -1,15 +1,26 @@
-"""The on-disk index: FAISS vector files, JSON/JSONL for chunks and documents, a manifest.
+"""The on-disk index: one folder per generation, every file memory-mapped or read on demand.
 
-No pickle anywhere: FAISS's own format, NumPy arrays loaded with allow_pickle=False, and JSON,
-so an index received from someone else is safe to open.
+    passages.sqlite              documents and chunks (rag.index.passages), read by id
+    columns.json, column.*.npy   filterable metadata, the document and language of each chunk
+    chunks.npy / sentences.npy   unit vectors (float32, memory-mapped), with .ivf past the exact limit
+    sentence_chunks.npy          the chunk of each sentence vector, ascending
+    chunks.* / documents.* / titles.*   BM25 columns of the three lexical fields (rag.index.lexical)
+    vocabulary.jsonl / .npy      the corpus's words for query translation (light encoder only)
+    manifest.json                settings, counts, vector index kinds with their recall, checksums
+
+Opening reads the manifest and maps the rest, so it takes well under a second at any size. No
+pickle anywhere: NumPy with allow_pickle=False, FAISS's own format, SQLite and JSON, so an index
+received from someone else is safe to open.
 
 Writes are atomic: each build goes to a fresh `gen-*` folder, and only when every file is on
 disk does `CURRENT` (replaced with os.replace) point at it. A crash or kill mid-build leaves
 the previous generation current and usable. The generation before stays one more build, for
 readers that resolved `CURRENT` just before the switch.
 
-The manifest records the SHA-256 of every other file; a read checks each file it loads, so
-damaged vectors or edited chunk text are refused (and `isnad index` rebuilds) rather than
+The manifest records every file's size and SHA-256. Opening checks each size, the whole digest
+of files up to FULL_CHECK_BYTES and the digest of evenly spaced blocks of larger ones (reading a
+multi-gigabyte file whole would cost the fast open); `isnad index --verify` reads everything.
+Damaged vectors or edited chunk text are refused (and `isnad index` rebuilds) rather than
 silently ranking wrong.
 """
 
@@ -17,7 +28,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -25,35 +35,63 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
 from rag.errors import IndexCorruptError, IndexMissingError
+from rag.index import lexical
+from rag.index.arrays import open_array, save_array
+from rag.index.fields import chunk_terms, document_terms, title_terms
+from rag.index.filters import Columns, column_files, write_columns
+from rag.index.passages import FILE as PASSAGES_FILE, Passages, write_passages
+from rag.index.vectors import VectorIndex, file_names as vector_files, write_vectors
 from rag.types import Chunk, Document
 
-if TYPE_CHECKING:
-    import faiss
-
-FORMAT_VERSION = 3  # 2: the vocabulary for query translation; 3: a checksum for every file
+FORMAT_VERSION = 4  # 3: a checksum for every file; 4: SQLite passages, mapped vectors and BM25 columns
+FULL_CHECK_BYTES = 64 * 1024 * 1024
+_SAMPLE_BLOCKS, _BLOCK = 64, 64 * 1024
 _POINTER = "CURRENT"
-_FILES = ("manifest.json", "documents.jsonl", "chunks.jsonl", "chunks.faiss", "sentences.faiss", "sentence_chunks.npy",
-          "vocabulary.jsonl", "vocabulary.npy")
-_CHECKSUMMED = _FILES[1:]  # every file but the manifest, which records their checksums
+# Lexical fields: name -> (terms of a row, BM25 k1, b). Chunks are scored with saturation tuned for
+# n-gram terms; whole articles and titles with BM25's usual settings.
+LEXICAL_FIELDS = {"chunks": (lexical.CHUNK_K1, lexical.CHUNK_B), "documents": (lexical.LUCENE_K1, lexical.LUCENE_B),
+                  "titles": (lexical.LUCENE_K1, lexical.LUCENE_B)}
 
 
 @dataclass
 class IndexData:
-    """Everything an index holds, in memory."""
+    """What a build hands to the store: everything an index holds, in memory."""
 
     manifest: dict[str, Any]
-    documents: dict[str, Document]
-    chunks: list[Chunk]
-    chunk_vectors: "faiss.Index"
-    sentence_vectors: "faiss.Index"
-    sentence_chunks: np.ndarray  # chunk id of each sentence vector
+    documents: list[Document]
+    chunks: list[Chunk]  # chunk_id = position
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    sentence_chunks: np.ndarray  # chunk id of each sentence vector, ascending
     vocabulary: list[tuple[str, str]]  # (language, word) of the corpus's words (rag.translation)
     vocabulary_vectors: np.ndarray
+
+
+class OpenIndex:
+    """A generation opened for reading: files mapped, passages read on demand."""
+
+    def __init__(self, folder: Path, manifest: dict[str, Any]) -> None:
+        self.folder, self.manifest = folder, manifest
+        self._passages = Passages(folder / PASSAGES_FILE)
+        self.documents, self.chunks = self._passages.documents, self._passages.chunks
+        self.columns = Columns(folder, manifest["counts"]["documents"])
+        self.chunk_vectors = VectorIndex(folder, "chunks", manifest["vectors"]["chunks"])
+        self.sentence_vectors = VectorIndex(folder, "sentences", manifest["vectors"]["sentences"])
+        self.sentence_chunks = open_array(folder / "sentence_chunks.npy")
+        sizes = {"chunks": len(self.chunks), "documents": len(self.documents), "titles": len(self.documents)}
+        self.lexical = {name: lexical.LexicalIndex(folder, name, sizes[name]) for name in LEXICAL_FIELDS}
+        self.vocabulary = [(row["language"], row["word"]) for row in _jsonl((folder / "vocabulary.jsonl").read_bytes())]
+        self.vocabulary_vectors = open_array(folder / "vocabulary.npy", in_memory=True)
+
+    def sentence_rows(self, chunk_id: int) -> np.ndarray:
+        """Rows of the sentence vectors of one chunk."""
+        first, last = np.searchsorted(self.sentence_chunks, [chunk_id, chunk_id + 1])
+        return np.arange(first, last)
 
 
 class IndexStore:
@@ -65,7 +103,7 @@ class IndexStore:
     def exists(self) -> bool:
         return (self.index_dir / _POINTER).is_file()
 
-    def read(self) -> IndexData:
+    def read(self) -> OpenIndex:
         """The current generation, verified. A generation retired by a build that finished while
         it was being read is read again under the new `CURRENT` (once)."""
         name = self._current_name()
@@ -77,59 +115,64 @@ class IndexStore:
             return self._read(self._current())
 
     def verify(self) -> dict[str, str]:
-        """Each file of the current generation and whether it matches its recorded checksum."""
+        """Each file of the current generation, read whole, and whether it matches its checksum."""
         folder = self._current()
-        recorded = _manifest(folder).get("files", {})
-        return {name: ("ok" if _digest((folder / name).read_bytes()) == recorded.get(name) else
-                       "no checksum recorded" if name not in recorded else "damaged (checksum differs)")
-                for name in _CHECKSUMMED}
+        manifest = _manifest(folder)
+        recorded = manifest.get("files", {})
+        states = {}
+        for name in _data_files(folder, manifest):
+            try:
+                _check(folder, name, manifest, whole=True)
+                states[name] = "ok"
+            except IndexCorruptError:
+                states[name] = "no checksum recorded" if name not in recorded else "damaged (checksum differs)"
+        return states
 
-    def _read(self, folder: Path) -> IndexData:
-        import faiss
-
+    def _read(self, folder: Path) -> OpenIndex:
         try:
             manifest = _manifest(folder)
             if manifest.get("format_version") != FORMAT_VERSION:
                 raise IndexCorruptError(f"index at {self.index_dir} has format {manifest.get('format_version')}, "
                                         f"this isnad reads {FORMAT_VERSION}; rebuild it with `isnad index`")
-            files = {name: _verified(folder, name, manifest) for name in _CHECKSUMMED}
-            documents = {doc.id: doc for doc in map(_document, _jsonl(files["documents.jsonl"]))}
-            chunks = [Chunk(**row) for row in _jsonl(files["chunks.jsonl"])]
-            chunk_vectors = faiss.deserialize_index(np.frombuffer(files["chunks.faiss"], dtype=np.uint8))
-            sentence_vectors = faiss.deserialize_index(np.frombuffer(files["sentences.faiss"], dtype=np.uint8))
-            sentence_chunks = np.load(io.BytesIO(files["sentence_chunks.npy"]), allow_pickle=False)
-            vocabulary = [(row["language"], row["word"]) for row in _jsonl(files["vocabulary.jsonl"])]
-            vocabulary_vectors = np.load(io.BytesIO(files["vocabulary.npy"]), allow_pickle=False)
+            for name in _checksummed(manifest):
+                _check(folder, name, manifest, whole=False)
+            data = OpenIndex(folder, manifest)
         except IndexCorruptError:
             raise
-        except Exception as error:  # vanished, truncated JSON, damaged FAISS file, missing member
+        except Exception as error:  # vanished, truncated JSON, damaged array, missing member
             raise IndexCorruptError(f"index at {self.index_dir} is damaged ({type(error).__name__}: {error}); "
                                     f"rebuild it with `isnad index`") from error
-        data = IndexData(manifest, documents, chunks, chunk_vectors, sentence_vectors, sentence_chunks,
-                         vocabulary, vocabulary_vectors)
         if problem := _inconsistency(data):
             raise IndexCorruptError(f"index at {self.index_dir} is inconsistent ({problem}); "
                                     f"rebuild it with `isnad index`")
         return data
 
-    def write(self, data: IndexData) -> Path:
+    def write(self, data: IndexData, exact_search_limit: int) -> Path:
         """Write a new generation, then switch CURRENT to it in one atomic rename."""
-        import faiss
-
         self.index_dir.mkdir(parents=True, exist_ok=True)
         folder = self.index_dir / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
         folder.mkdir()
-        _write_jsonl(folder / "documents.jsonl", (_document_row(doc) for doc in data.documents.values()))
-        _write_jsonl(folder / "chunks.jsonl", (chunk.to_dict() for chunk in data.chunks))
-        faiss.write_index(data.chunk_vectors, str(folder / "chunks.faiss"))
-        faiss.write_index(data.sentence_vectors, str(folder / "sentences.faiss"))
-        np.save(folder / "sentence_chunks.npy", data.sentence_chunks.astype(np.int64), allow_pickle=False)
+        write_passages(folder / PASSAGES_FILE, data.documents, data.chunks)
+        write_columns(folder, data.documents, data.chunks)
+        data.manifest["vectors"] = {
+            "chunks": write_vectors(folder, "chunks", data.chunk_vectors, exact_search_limit),
+            "sentences": write_vectors(folder, "sentences", data.sentence_vectors, exact_search_limit)}
+        save_array(folder / "sentence_chunks.npy", data.sentence_chunks.astype(np.int64))
+        rows = {"chunks": (chunk_terms(chunk) for chunk in data.chunks),
+                "documents": (document_terms(document) for document in data.documents),
+                "titles": (title_terms(document) for document in data.documents)}
+        for name, (k1, b) in LEXICAL_FIELDS.items():
+            lexical.write_lexical_index(folder, name, rows[name], k1, b)
         _write_jsonl(folder / "vocabulary.jsonl", ({"language": lang, "word": word} for lang, word in data.vocabulary))
-        np.save(folder / "vocabulary.npy", data.vocabulary_vectors.astype(np.float32), allow_pickle=False)
-        # Written last: the checksum of every other file, checked whenever the index is read.
-        data.manifest["files"] = {name: _digest((folder / name).read_bytes()) for name in _CHECKSUMMED}
+        save_array(folder / "vocabulary.npy", data.vocabulary_vectors.astype(np.float32))
+        # Written last: the size and checksum of every other file, checked whenever the index is read.
+        data.manifest["files"] = {name: _fingerprint(folder / name) for name in _data_files(folder, data.manifest)}
         (folder / "manifest.json").write_text(json.dumps(data.manifest, ensure_ascii=False, indent=1), "utf-8")
         _fsync_folder(folder)
+        self._publish(folder)
+        return folder
+
+    def _publish(self, folder: Path) -> None:
         pointer = self.index_dir / f"{_POINTER}.tmp"
         pointer.write_text(folder.name, "utf-8")
         try:
@@ -140,7 +183,6 @@ class IndexStore:
         # The previous generation stays for readers that resolved CURRENT just before the switch;
         # the build after this one retires it.
         self._remove_old_generations(keep={folder.name, previous})
-        return folder
 
     @contextmanager
     def lock(self) -> Iterator[None]:
@@ -171,7 +213,7 @@ class IndexStore:
         if name is None:
             raise IndexMissingError(f"no index at {self.index_dir}; build one with `isnad index`")
         folder = self.index_dir / name
-        missing = [name for name in _FILES if not (folder / name).is_file()]
+        missing = [name for name in ("manifest.json", PASSAGES_FILE) if not (folder / name).is_file()]
         if missing:
             raise IndexCorruptError(f"index at {self.index_dir} is missing {', '.join(missing)}; "
                                     f"rebuild it with `isnad index`")
@@ -190,35 +232,73 @@ def _manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def _verified(folder: Path, name: str, manifest: dict[str, Any]) -> bytes:
-    content = (folder / name).read_bytes()
+def _data_files(folder: Path, manifest: dict[str, Any]) -> list[str]:
+    """Every file of a generation but the manifest, which records their checksums."""
+    vectors = manifest.get("vectors", {})
+    return [PASSAGES_FILE, *column_files(folder), *vector_files("chunks", vectors.get("chunks", {})),
+            *vector_files("sentences", vectors.get("sentences", {})), "sentence_chunks.npy",
+            *(name for field in LEXICAL_FIELDS for name in lexical.file_names(field)),
+            "vocabulary.jsonl", "vocabulary.npy"]
+
+
+def _checksummed(manifest: dict[str, Any]) -> list[str]:
+    files = manifest.get("files")
+    if not isinstance(files, dict) or PASSAGES_FILE not in files:
+        raise IndexCorruptError("the manifest records no checksums")
+    return list(files)
+
+
+def _check(folder: Path, name: str, manifest: dict[str, Any], whole: bool) -> None:
     expected = manifest.get("files", {}).get(name)
-    if expected is None or _digest(content) != expected:
+    path = folder / name
+    if not isinstance(expected, dict) or not path.is_file() or path.stat().st_size != expected.get("size"):
+        actual = None
+    else:
+        actual = _fingerprint(path, whole or expected["size"] <= FULL_CHECK_BYTES)
+    if actual is None or any(value != expected.get(key) for key, value in actual.items()):
         raise IndexCorruptError(f"index at {folder.parent} is damaged ({name} does not match its checksum); "
                                 f"`isnad index` rebuilds it")
-    return content
 
 
-def _inconsistency(data: IndexData) -> str | None:
+def _fingerprint(path: Path, whole: bool = True) -> dict[str, Any]:
+    """Size, SHA-256 of the whole file, and SHA-256 of evenly spaced blocks (the quick check)."""
+    size = path.stat().st_size
+    sampled = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for offset in sorted({int(i * max(size - _BLOCK, 0) / max(_SAMPLE_BLOCKS - 1, 1)) for i in range(_SAMPLE_BLOCKS)}):
+            handle.seek(offset)
+            sampled.update(handle.read(_BLOCK))
+    fingerprint = {"size": size, "sample_sha256": sampled.hexdigest()}
+    if whole:
+        whole_digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            while block := handle.read(1 << 22):
+                whole_digest.update(block)
+        fingerprint["sha256"] = whole_digest.hexdigest()
+    return fingerprint
+
+
+def _inconsistency(data: OpenIndex) -> str | None:
     """What does not fit together, or None: guards an index whose checksums were rewritten too."""
-    manifest = data.manifest
+    manifest, counts = data.manifest, data.manifest.get("counts", {})
     if not isinstance(manifest.get("embedding_model"), str) or not isinstance(manifest.get("dimension"), int):
         return "the manifest names no embedding model or dimension"
-    if data.chunk_vectors.ntotal != len(data.chunks) or data.sentence_vectors.ntotal != len(data.sentence_chunks):
+    if counts.get("chunks") != len(data.chunks) or counts.get("documents") != len(data.documents):
+        return "the manifest's counts differ from the passages stored"
+    if len(data.chunk_vectors) != len(data.chunks) or len(data.sentence_vectors) != len(data.sentence_chunks) \
+            or len(data.columns.chunk_documents) != len(data.chunks):
         return "vector and chunk counts differ"
     if len(data.vocabulary_vectors) != len(data.vocabulary):
         return "vocabulary and its vectors differ in length"
-    if {data.chunk_vectors.d, data.sentence_vectors.d} != {manifest["dimension"]}:
+    if {data.chunk_vectors.dimension, data.sentence_vectors.dimension} != {manifest["dimension"]}:
         return f"vectors are not of the manifest's dimension {manifest['dimension']}"
-    if len(data.sentence_chunks) and not 0 <= int(data.sentence_chunks.min()) <= int(data.sentence_chunks.max()) < len(data.chunks):
+    owners = data.sentence_chunks
+    if len(owners) and not (0 <= int(owners[0]) and int(owners[-1]) < len(data.chunks) and bool(np.all(np.diff(owners) >= 0))):
         return "a sentence belongs to a chunk that does not exist"
-    if any(chunk.doc_id not in data.documents for chunk in data.chunks):
+    chunk_documents = data.columns.chunk_documents
+    if len(chunk_documents) and not 0 <= int(chunk_documents.min()) <= int(chunk_documents.max()) < len(data.documents):
         return "a chunk names a document that does not exist"
     return None
-
-
-def _digest(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
 
 
 def _jsonl(content: bytes) -> list[dict[str, Any]]:
@@ -231,16 +311,7 @@ def _write_jsonl(path: Path, rows) -> None:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def _document_row(document: Document) -> dict[str, Any]:
-    return {"id": document.id, "title": document.title, "text": document.text, "language": document.language,
-            "metadata": document.metadata, "content_hash": document.content_hash}
-
-
-def _document(row: dict[str, Any]) -> Document:
-    return Document(**row)
-
-
 def _fsync_folder(folder: Path) -> None:
-    for name in _FILES:
+    for name in ["manifest.json", *_data_files(folder, _manifest(folder))]:
         with open(folder / name, "rb") as handle:
             os.fsync(handle.fileno())

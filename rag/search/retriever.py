@@ -28,14 +28,12 @@ import numpy as np
 from embeddings import Embedder
 from rag.config import calibration_for
 from rag.errors import ModelMismatchError, QueryError
-from rag.index.filters import filter_mask
-from rag.index.fields import chunk_terms, document_terms, embedded_sentences, title_terms
-from rag.index.lexical import LexicalIndex
-from rag.index.store import IndexData, IndexStore
+from rag.index.fields import embedded_sentences
+from rag.index.store import IndexStore, OpenIndex
+from rag.index.vectors import best_rows
 from rag.text import clean_input, detect_language, lexical_terms
 from rag.translation import WordTranslator
 from rag.types import Passage
-from rag.index.vectors import reconstruct_all
 
 logger = logging.getLogger(__name__)
 
@@ -44,29 +42,16 @@ CANDIDATES = 100
 
 
 class Retriever:
-    def __init__(self, data: IndexData, embedder: Embedder, max_query_chars: int = MAX_QUERY_CHARS) -> None:
+    def __init__(self, data: OpenIndex, embedder: Embedder, max_query_chars: int = MAX_QUERY_CHARS) -> None:
         self.data = data
         self.embedder = embedder
         self.max_query_chars = max_query_chars
         self.calibration = calibration_for(embedder.model_name)
-        documents = list(data.documents.values())
-        number = {document.id: i for i, document in enumerate(documents)}
-        owners = np.array([number[chunk.doc_id] for chunk in data.chunks], dtype=np.int64)
-        # Lexical fields: (BM25 index, which of its rows each chunk takes, share of the lexical weight).
-        # Documents and titles are scored with BM25's usual saturation and length penalty.
-        self._lexical_fields = [
-            (LexicalIndex([chunk_terms(chunk) for chunk in data.chunks]), np.arange(len(data.chunks)), 1.0),
-            (LexicalIndex([document_terms(d) for d in documents], k1=1.2, b=0.75),
-             owners, self.calibration.document_share),
-            (LexicalIndex([title_terms(d) for d in documents], k1=1.2, b=0.75), owners,
-             self.calibration.title_share),
-        ]
-        self._chunk_matrix = reconstruct_all(data.chunk_vectors)
-        self._sentence_matrix = reconstruct_all(data.sentence_vectors)
-        by_chunk = np.argsort(data.sentence_chunks, kind="stable")  # sentence rows of chunk 0, 1, ...
-        self._sentence_rows = np.split(by_chunk, np.searchsorted(data.sentence_chunks[by_chunk],
-                                                                 np.arange(1, len(data.chunks))))
-        self._languages = np.array([chunk.language for chunk in data.chunks])
+        # Lexical fields: (BM25 index, the row each chunk takes (None: its own), share of the lexical weight).
+        documents = data.columns.chunk_documents
+        self._lexical_fields = [(data.lexical["chunks"], None, 1.0),
+                                (data.lexical["documents"], documents, self.calibration.document_share),
+                                (data.lexical["titles"], documents, self.calibration.title_share)]
         self.translator = WordTranslator(data.vocabulary, data.vocabulary_vectors, embedder,
                                          [(chunk.language, chunk.text) for chunk in data.chunks]
                                          ) if self.calibration.translates else None
@@ -89,14 +74,14 @@ class Retriever:
             raise QueryError(f"k is the number of passages to return, a whole number of at least 1 (got {k!r})")
         if filters is not None and not isinstance(filters, dict):
             raise QueryError(f"filters must be a dict such as {{'source': 'Anadolu'}} (got {type(filters).__name__})")
-        allowed = filter_mask(self.data.chunks, filters)
+        allowed = self.data.columns.mask(filters)
         if not allowed.any():
             return []
         depth = max(CANDIDATES, k)
         query_vector = self.embedder.encode_queries([query])[0]
         lexical = self._lexical_scores(query, allowed)
         dense_ids, sentence_scores, sentence_owners = self._dense_candidates(query_vector, allowed, depth)
-        lexical_ids = np.argsort(-lexical)[:depth]
+        lexical_ids = best_rows(lexical, depth)
         candidates = np.union1d(np.union1d(dense_ids, sentence_owners), lexical_ids[lexical[lexical_ids] > 0])
         dense = self._dense_scores(query_vector, candidates, sentence_scores, sentence_owners)
         fused = dense + lexical[candidates]
@@ -115,17 +100,19 @@ class Retriever:
         return query
 
     def _dense_candidates(self, query_vector: np.ndarray, allowed: np.ndarray, depth: int):
-        """FAISS top chunks, and top sentences with the chunks they belong to (filters applied
-        inside FAISS, before its top-k is cut)."""
-        chunk_ids, _ = _faiss_search(self.data.chunk_vectors, query_vector, np.flatnonzero(allowed), depth)
-        allowed_sentences = np.flatnonzero(allowed[self.data.sentence_chunks])
-        sentence_ids, scores = _faiss_search(self.data.sentence_vectors, query_vector, allowed_sentences, depth * 4)
-        return chunk_ids, scores, self.data.sentence_chunks[sentence_ids]
+        """Nearest chunks, and nearest sentences with the chunks they belong to (filters applied
+        before the top-k is cut)."""
+        everything = bool(allowed.all())
+        chunk_ids, _ = self.data.chunk_vectors.nearest(query_vector, depth, None if everything else allowed)
+        owners = self.data.sentence_chunks
+        sentence_ids, scores = self.data.sentence_vectors.nearest(
+            query_vector, depth * 4, None if everything else allowed[np.asarray(owners)])
+        return chunk_ids, scores, np.asarray(owners[sentence_ids])
 
     def _dense_scores(self, query_vector: np.ndarray, candidates: np.ndarray, sentence_scores: np.ndarray,
                       sentence_owners: np.ndarray) -> np.ndarray:
         """Each candidate's cosine, blended with its best sentence's cosine."""
-        chunk_scores = self._chunk_matrix[candidates] @ query_vector
+        chunk_scores = self.data.chunk_vectors.scores(query_vector, candidates)
         best_sentence = chunk_scores.copy()
         position = np.searchsorted(candidates, sentence_owners)  # candidates are sorted (union1d)
         np.maximum.at(best_sentence, position, sentence_scores)
@@ -137,17 +124,20 @@ class Retriever:
         other, each scaled to its best match; in the query's language, the passage's document and
         title add their shares."""
         query_language = detect_language(query)
-        scores = np.zeros(len(self._languages), dtype=np.float32)
-        for language in set(self._languages[allowed].tolist()):
+        names, language_of = self.data.columns.languages
+        scores = np.zeros(len(language_of), dtype=np.float32)
+        for code in np.flatnonzero(np.bincount(language_of[allowed], minlength=len(names))):
+            language = str(names[code])
             same = language == query_language
             text = query if same else self.translator.translate(query, language) if self.translator else ""
             if not text:
                 continue
-            keep = allowed & (self._languages == language)
+            keep = allowed & (language_of == code)
             weight = self.calibration.lexical_weight if same else self.calibration.translated_weight
             terms = lexical_terms(text)
             for index, rows, share in self._lexical_fields if same else self._lexical_fields[:1]:
-                scores += _scaled(index.scores(terms)[rows], keep, weight * share)
+                field = index.scores(terms)
+                scores += _scaled(field if rows is None else field[rows], keep, weight * share)
         return scores
 
     def _passage(self, index: int, score: float, dense: float, lexical: float) -> Passage:
@@ -163,9 +153,9 @@ class Retriever:
         chunk = self.data.chunks[passage.chunk_id] if 0 <= passage.chunk_id < len(self.data.chunks) else None
         if chunk is None or chunk.text != passage.text:
             return {}
-        rows = self._sentence_rows[chunk.chunk_id]
+        rows = self.data.sentence_rows(chunk.chunk_id)
         spans = embedded_sentences(chunk.text)
-        return dict(zip(spans, self._sentence_matrix[rows])) if len(spans) == len(rows) else {}
+        return dict(zip(spans, np.asarray(self.data.sentence_vectors.rows[rows]))) if len(spans) == len(rows) else {}
 
     def as_langchain(self, k: int = 5, filters: dict[str, Any] | None = None):
         """This retriever as a LangChain `BaseRetriever` (for chains and agents)."""
@@ -180,16 +170,3 @@ def _scaled(scores: np.ndarray, keep: np.ndarray, weight: float) -> np.ndarray:
     best = float(scores.max()) if len(scores) else 0.0
     return weight * scores / best if best > 0 else scores
 
-
-def _faiss_search(index, query_vector: np.ndarray, allowed_ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Ids and scores of the k nearest vectors among `allowed_ids`."""
-    import faiss
-
-    if index.ntotal == 0 or len(allowed_ids) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.float32)
-    params = None
-    if len(allowed_ids) < index.ntotal:
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed_ids.astype(np.int64)))
-    scores, ids = index.search(query_vector[None, :].astype(np.float32), min(k, len(allowed_ids)), params=params)
-    keep = ids[0] >= 0
-    return ids[0][keep].astype(np.int64), scores[0][keep]
