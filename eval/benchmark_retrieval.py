@@ -182,7 +182,7 @@ def mixed_corpus_timings(data: Path, embedder: Embedder, folder: Path) -> None:
     opened = time.perf_counter()
     retriever = Retriever.open(folder, embedder=embedder)
     print(f"\nseed + FA-KES: {len(documents)} documents, {report.chunks} chunks, "
-          f"{len(retriever.data.vocabulary)} vocabulary words; index {opened - started:.1f} s "
+          f"{len(retriever.index.vocabulary)} vocabulary words; index {opened - started:.1f} s "
           f"({report.embedded_chunks} chunks embedded), open {time.perf_counter() - opened:.2f} s")
     for language in ("ar", "en"):
         asked = [q for q in questions if detect_language(q) == language]

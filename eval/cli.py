@@ -40,7 +40,7 @@ def run_command(question_set: Path, index_dir: Path | None, llm: str | None, k: 
     assistant = Assistant.open(settings.index_dir, settings=settings)
     results = EvalRun(assistant, k=k).run(questions)
     config = {"set": str(question_set), "index": str(settings.index_dir), "llm": settings.llm, "k": k,
-              "embedding_model": assistant.retriever.data.manifest["embedding_model"],
+              "embedding_model": assistant.retriever.index.manifest["embedding_model"],
               "questions": len(questions), "skipped_lines": len(errors)}
     report = aggregate(results, config)
     out_dir = out_dir or Path("eval-runs") / time.strftime("%Y%m%d-%H%M%S")

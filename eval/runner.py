@@ -34,7 +34,7 @@ class EvalRun:
         """Built once: judging each citation must not scan every chunk of the index."""
         if self._by_document is None:
             self._by_document = {}
-            for chunk in self.assistant.retriever.data.chunks:
+            for chunk in self.assistant.retriever.index.chunks:
                 self._by_document.setdefault(chunk.doc_id, []).append(chunk)
         return self._by_document
 

@@ -72,7 +72,7 @@ def _report_health(index_dir: Path) -> None:
     if data is None:
         raise click.ClickException(f"index at {index_dir} is damaged; `isnad index` rebuilds it")
     click.echo(f"healthy: {len(data.documents)} documents, {len(data.chunks)} chunks, "
-               f"{len(data.sentence_vectors)} sentence vectors, model {data.manifest['embedding_model']}")
+               f"{len(data.sentence_chunks)} sentence vectors, model {data.manifest['embedding_model']}")
 
 
 @main.command("search")

@@ -57,7 +57,7 @@ def test_supported_answer_keeps_its_citation(make_assistant):
     assert answer.mode == "llm" and not answer.abstained
     assert answer.citations[0].doc_id == DEIR
     assert "7 مدنيين" in answer.citations[0].quote
-    document = assistant.retriever.data.documents[DEIR]
+    document = assistant.retriever.index.documents[DEIR]
     assert document.text[answer.citations[0].start:answer.citations[0].end] == answer.citations[0].quote
 
 

@@ -69,7 +69,7 @@ def extractive_run(seed_index, embedder):
 
 
 def test_citation_that_does_not_support_its_sentence(extractive_run):
-    document = extractive_run.assistant.retriever.data.documents["004_e713a1ed33e76c5f.txt"]
+    document = extractive_run.assistant.retriever.index.documents["004_e713a1ed33e76c5f.txt"]
     quote = "وأضافت المصادر ذاتها أن الغارات الجوية تسببت في ارتقاء 7 مدنيين"
     start = document.text.index(quote)
     citation = Citation(1, document.id, document.title, {}, quote, start, start + len(quote))

@@ -42,14 +42,14 @@ def test_each_seed_article_is_found_first(request, model, doc_id, question):
 
 def test_passages_carry_offsets_into_the_document(retriever):
     passage = retriever.search("100 ألف مدني محاصرون في شرقي حلب", k=1)[0]
-    document = retriever.data.documents[passage.doc_id]
+    document = retriever.index.documents[passage.doc_id]
     assert document.text[passage.start:passage.end] == passage.text
     assert passage.title and passage.metadata is not None and passage.score > 0
 
 
 def test_k_larger_than_the_index_returns_every_chunk_once(retriever):
     passages = retriever.search("حلب", k=10_000)
-    assert len(passages) == len(retriever.data.chunks)
+    assert len(passages) == len(retriever.index.chunks)
     assert len({p.chunk_id for p in passages}) == len(passages)
 
 
@@ -107,7 +107,7 @@ def mixed_retriever(tmp_path_factory, light_embedder):
 
 
 def test_filters_apply_before_top_k(mixed_retriever):
-    chunks = mixed_retriever.data.chunks
+    chunks = mixed_retriever.index.chunks
     sources = sorted({c.metadata.get("source") for c in chunks} - {None})
     assert len(sources) > 3, "the FA-KES sample should hold several outlets"
     rarest = min(sources, key=lambda s: sum(c.metadata.get("source") == s for c in chunks))
@@ -152,7 +152,7 @@ def test_the_rest_of_the_article_decides_between_passages_that_read_alike(tmp_pa
                  Document("b-rastan-report.txt", "خبر", SHARED_PARAGRAPH + water, "ar")]
     Indexer(tmp_path / "index", embedder).run(documents)
     retriever = Retriever.open(tmp_path / "index", embedder=embedder)
-    shared = [c for c in retriever.data.chunks if c.text.startswith("فرضت")]
+    shared = [c for c in retriever.index.chunks if c.text.startswith("فرضت")]
     assert len(shared) == 2 and shared[0].text == shared[1].text  # the same passage, twice
 
     top = retriever.search("متى فرضت قوات النظام الحصار على بلدة الحولة ومنعت قوافل الطحين والدواء، بحسب تقرير الرستن؟", k=2)

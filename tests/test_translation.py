@@ -53,5 +53,5 @@ def test_translated_words_rank_the_answer_first(retriever, monkeypatch):
 
 def test_the_default_model_needs_no_translation(seed_index, embedder):
     retriever = Retriever.open(seed_index, embedder=embedder)
-    assert retriever.translator is None and retriever.data.vocabulary == []
+    assert retriever.translator is None and retriever.index.vocabulary == []
     assert "40 طفلا" in " ".join(p.text for p in retriever.search(CHILDREN_KILLED, k=2))

@@ -239,22 +239,22 @@ class ChatApp:
                 except ValueError:
                     return labels["bad_date"].format(value=str(value).strip()), {}
         filters = {"source": sources or [], "language": languages or [], **dates}
-        blocking = self.retriever().data.columns.blocking(filters)
+        blocking = self.retriever().index.blocking(filters)
         if blocking:
             return labels["no_match"].format(filters="، ".join(labels["filter_names"].get(k, k) for k in blocking)), {}
         return None, filters
 
     def _documents(self) -> dict:
-        return self._retriever.data.documents if self._retriever else {}
+        return self._retriever.index.documents if self._retriever else {}
 
     def _filter_choices(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
         """Outlets with their article counts; languages by name."""
         try:
-            columns = self.retriever().data.columns
+            index = self.retriever().index
         except IsnadError:
             return [], [(name, code) for code, name in LANGUAGE_NAMES.items()]
-        outlets = columns.counts("source")
-        languages = sorted({str(code) for code in columns.languages[0]} & set(LANGUAGE_NAMES))
+        outlets = index.counts("source")
+        languages = sorted(set(index.languages) & set(LANGUAGE_NAMES))
         return ([(f"{outlet} ({count})", outlet) for outlet, count in sorted(outlets.items())],
                 [(LANGUAGE_NAMES[code], code) for code in languages])
 

@@ -191,7 +191,7 @@ class Assistant:
         deeper than one answer needs: the other report is rarely among the first passages."""
         passages = self.retriever.search(question, k=FIGURE_PASSAGES, filters=filters)
         figures = differing_figures(question, passages, self.checker, self.calibration.min_sentence_score,
-                                    self.retriever.data.documents)
+                                    self.retriever.index.documents)
         if not figures:
             return None
         kept = [(AnswerSentence(f"{figure.shown(language)} {ACCORDING_TO[language]} {figure.speaker}", [figure.passage],

@@ -18,7 +18,8 @@ from rag.ingest.attribution import ATTRIBUTION_VERSION, attribute
 from rag.ingest.chunking import CHUNKING_VERSION, SentenceChunker
 from rag.config import Settings, calibration_for
 from rag.errors import CorpusError, IndexCorruptError, IndexMissingError
-from rag.index.store import FORMAT_VERSION, IndexData, IndexStore, OpenIndex
+from rag.index.backend import SearchIndex
+from rag.index.store import FORMAT_VERSION, IndexData, IndexStore
 from rag.index.fields import embedded_sentences, embedding_text
 from rag.text import NORMALISER_VERSION
 from rag.translation import build_vocabulary
@@ -74,7 +75,7 @@ class Indexer:
                 "chunking": {"max_tokens": self.max_tokens, "overlap_tokens": self.overlap_tokens,
                              "counted_with": "embedding model tokenizer", "version": CHUNKING_VERSION}}
 
-    def _reusable_previous(self) -> tuple[OpenIndex | None, str | None]:
+    def _reusable_previous(self) -> tuple[SearchIndex | None, str | None]:
         """The old index if its vectors can be reused, else None and why not."""
         try:
             previous = self.store.read()
@@ -89,7 +90,7 @@ class Indexer:
                 return None, f"{key} changed ({old[key]} -> {value})"
         return previous, None
 
-    def _build(self, documents: list[Document], previous: OpenIndex | None, report: IndexReport) -> IndexData:
+    def _build(self, documents: list[Document], previous: SearchIndex | None, report: IndexReport) -> IndexData:
         old_docs = previous.documents if previous else {}
         reused, fresh = [], []
         for document in documents:
@@ -117,7 +118,7 @@ class Indexer:
         manifest = self._manifest(documents, chunks)
         return IndexData(manifest, documents, chunks, chunk_matrix, sentence_matrix, owners, vocabulary, vocabulary_vectors)
 
-    def _vocabulary(self, chunks: list[Chunk], previous: OpenIndex | None) -> tuple[list, np.ndarray, int]:
+    def _vocabulary(self, chunks: list[Chunk], previous: SearchIndex | None) -> tuple[list, np.ndarray, int]:
         """The corpus's words with their vectors (for query translation); known words keep theirs.
         None for an encoder that matches questions across languages without translating them."""
         if not calibration_for(self.embedder.model_name).translates:
@@ -135,20 +136,11 @@ class Indexer:
             vectors[fresh] = self.embedder.encode_documents([vocabulary[i][1] for i in fresh])
         return vocabulary, vectors, len(fresh)
 
-    def _reuse(self, reused: list[Document], previous: OpenIndex | None):
+    def _reuse(self, reused: list[Document], previous: SearchIndex | None):
         dimension = self.embedder.dimension
-        empty = ([], np.zeros((0, dimension), np.float32), np.zeros(0, np.int64), np.zeros((0, dimension), np.float32))
         if previous is None or not reused:
-            return empty
-        old_chunks = previous.chunks.of_documents(document.id for document in reused)
-        old_ids = np.array([chunk.chunk_id for chunk in old_chunks], dtype=np.int64)
-        new_id = np.full(len(previous.chunks), -1, dtype=np.int64)
-        new_id[old_ids] = np.arange(len(old_ids))
-        owners = new_id[np.asarray(previous.sentence_chunks)]
-        keep_sentence = owners >= 0
-        chunks = [_renumber(chunk, int(new_id[chunk.chunk_id])) for chunk in old_chunks]
-        return (chunks, np.asarray(previous.chunk_vectors.rows[old_ids]), owners[keep_sentence],
-                np.asarray(previous.sentence_vectors.rows[np.flatnonzero(keep_sentence)]))
+            return [], np.zeros((0, dimension), np.float32), np.zeros(0, np.int64), np.zeros((0, dimension), np.float32)
+        return previous.reusable([document.id for document in reused])
 
     def _embed(self, chunks: list[Chunk]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Chunk vectors, and one vector per sentence (a passage also scores by its best sentence)."""

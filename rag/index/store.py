@@ -33,7 +33,8 @@ import os
 import shutil
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -42,20 +43,21 @@ import numpy as np
 from rag.errors import IndexCorruptError, IndexMissingError
 from rag.index import lexical
 from rag.index.arrays import open_array, save_array
+from rag.index.backend import LEXICAL_FIELDS
 from rag.index.fields import chunk_terms, document_terms, title_terms
 from rag.index.filters import Columns, column_files, write_columns
 from rag.index.passages import FILE as PASSAGES_FILE, Passages, write_passages
-from rag.index.vectors import VectorIndex, file_names as vector_files, write_vectors
+from rag.index.vectors import VectorIndex, best_rows, file_names as vector_files, write_vectors
 from rag.types import Chunk, Document
 
 FORMAT_VERSION = 4  # 3: a checksum for every file; 4: SQLite passages, mapped vectors and BM25 columns
 FULL_CHECK_BYTES = 64 * 1024 * 1024
 _SAMPLE_BLOCKS, _BLOCK = 64, 64 * 1024
 _POINTER = "CURRENT"
-# Lexical fields: name -> (terms of a row, BM25 k1, b). Chunks are scored with saturation tuned for
-# n-gram terms; whole articles and titles with BM25's usual settings.
-LEXICAL_FIELDS = {"chunks": (lexical.CHUNK_K1, lexical.CHUNK_B), "documents": (lexical.LUCENE_K1, lexical.LUCENE_B),
-                  "titles": (lexical.LUCENE_K1, lexical.LUCENE_B)}
+# BM25 k1 and b of each lexical field: chunks with saturation tuned for n-gram terms; whole
+# articles and titles with BM25's usual settings.
+FIELD_BM25 = {"chunks": (lexical.CHUNK_K1, lexical.CHUNK_B), "documents": (lexical.LUCENE_K1, lexical.LUCENE_B),
+              "titles": (lexical.LUCENE_K1, lexical.LUCENE_B)}
 
 
 @dataclass
@@ -73,7 +75,8 @@ class IndexData:
 
 
 class OpenIndex:
-    """A generation opened for reading: files mapped, passages read on demand."""
+    """A generation opened for reading (the embedded backend of rag.index.backend.SearchIndex):
+    files mapped, passages read on demand, filters as masks over every chunk."""
 
     def __init__(self, folder: Path, manifest: dict[str, Any]) -> None:
         self.folder, self.manifest = folder, manifest
@@ -81,17 +84,80 @@ class OpenIndex:
         self.documents, self.chunks = self._passages.documents, self._passages.chunks
         self.columns = Columns(folder, manifest["counts"]["documents"])
         self.chunk_vectors = VectorIndex(folder, "chunks", manifest["vectors"]["chunks"])
-        self.sentence_vectors = VectorIndex(folder, "sentences", manifest["vectors"]["sentences"])
+        self.sentence_vectors_index = VectorIndex(folder, "sentences", manifest["vectors"]["sentences"])
         self.sentence_chunks = open_array(folder / "sentence_chunks.npy")
         sizes = {"chunks": len(self.chunks), "documents": len(self.documents), "titles": len(self.documents)}
-        self.lexical = {name: lexical.LexicalIndex(folder, name, sizes[name]) for name in LEXICAL_FIELDS}
+        self._lexical = {name: lexical.LexicalIndex(folder, name, sizes[name]) for name in LEXICAL_FIELDS}
         self.vocabulary = [(row["language"], row["word"]) for row in _jsonl((folder / "vocabulary.jsonl").read_bytes())]
         self.vocabulary_vectors = open_array(folder / "vocabulary.npy", in_memory=True)
 
-    def sentence_rows(self, chunk_id: int) -> np.ndarray:
-        """Rows of the sentence vectors of one chunk."""
+    @property
+    def languages(self) -> list[str]:
+        return [str(language) for language in self.columns.languages[0]]
+
+    def select(self, filters: dict[str, Any] | None, language: str | None = None) -> "_Mask":
+        mask = self.columns.mask(filters)
+        if language is not None:
+            names, language_of = self.columns.languages
+            mask &= np.isin(language_of, np.flatnonzero(names == language))
+        return _Mask(mask)
+
+    def blocking(self, filters: dict[str, Any] | None) -> list[str]:
+        return self.columns.blocking(filters)
+
+    def counts(self, key: str) -> Counter:
+        return self.columns.counts(key)
+
+    def nearest_chunks(self, vector: np.ndarray, k: int, selection: "_Mask") -> tuple[np.ndarray, np.ndarray]:
+        return self.chunk_vectors.nearest(vector, k, selection.narrowing)
+
+    def nearest_sentences(self, vector: np.ndarray, k: int, selection: "_Mask") -> tuple[np.ndarray, np.ndarray]:
+        narrowing = None if selection.narrowing is None else selection.mask[np.asarray(self.sentence_chunks)]
+        ids, scores = self.sentence_vectors_index.nearest(vector, k, narrowing)
+        return np.asarray(self.sentence_chunks[ids]), scores
+
+    def similarity(self, vector: np.ndarray, chunk_ids: np.ndarray) -> np.ndarray:
+        return self.chunk_vectors.scores(vector, chunk_ids)
+
+    def lexical(self, field: str, terms: list[str], k: int, selection: "_Mask") -> "_Hits":
+        scores = self._lexical[field].scores(terms)
+        if field != "chunks":  # an article's (or title's) score goes to each of its chunks
+            scores = scores[self.columns.chunk_documents]
+        return _Hits(np.where(selection.mask, scores, 0.0), k)
+
+    def sentence_vectors(self, chunk_id: int) -> np.ndarray:
         first, last = np.searchsorted(self.sentence_chunks, [chunk_id, chunk_id + 1])
-        return np.arange(first, last)
+        return np.asarray(self.sentence_vectors_index.rows[first:last])
+
+    def reusable(self, doc_ids: list[str]) -> tuple[list[Chunk], np.ndarray, np.ndarray, np.ndarray]:
+        old_chunks = self.chunks.of_documents(doc_ids)
+        old_ids = np.array([chunk.chunk_id for chunk in old_chunks], dtype=np.int64)
+        new_id = np.full(len(self.chunks), -1, dtype=np.int64)
+        new_id[old_ids] = np.arange(len(old_ids))
+        owners = new_id[np.asarray(self.sentence_chunks)]
+        kept = owners >= 0
+        chunks = [replace(chunk, chunk_id=int(new_id[chunk.chunk_id])) for chunk in old_chunks]
+        return (chunks, np.asarray(self.chunk_vectors.rows[old_ids]), owners[kept],
+                np.asarray(self.sentence_vectors_index.rows[np.flatnonzero(kept)]))
+
+
+class _Mask:
+    """A selection as a boolean mask over every chunk."""
+
+    def __init__(self, mask: np.ndarray) -> None:
+        self.mask = mask
+        self.empty = not mask.any()
+        self.narrowing = None if mask.all() else mask  # None: nothing to exclude
+
+
+class _Hits:
+    def __init__(self, scores: np.ndarray, k: int) -> None:
+        self._scores = scores
+        self.ids = best_rows(scores, k)
+        self.best = float(scores.max()) if len(scores) else 0.0
+
+    def scores(self, ids: np.ndarray) -> np.ndarray:
+        return self._scores[ids]
 
 
 class IndexStore:
@@ -161,7 +227,7 @@ class IndexStore:
         rows = {"chunks": (chunk_terms(chunk) for chunk in data.chunks),
                 "documents": (document_terms(document) for document in data.documents),
                 "titles": (title_terms(document) for document in data.documents)}
-        for name, (k1, b) in LEXICAL_FIELDS.items():
+        for name, (k1, b) in FIELD_BM25.items():
             lexical.write_lexical_index(folder, name, rows[name], k1, b)
         _write_jsonl(folder / "vocabulary.jsonl", ({"language": lang, "word": word} for lang, word in data.vocabulary))
         save_array(folder / "vocabulary.npy", data.vocabulary_vectors.astype(np.float32))
@@ -237,7 +303,7 @@ def _data_files(folder: Path, manifest: dict[str, Any]) -> list[str]:
     vectors = manifest.get("vectors", {})
     return [PASSAGES_FILE, *column_files(folder), *vector_files("chunks", vectors.get("chunks", {})),
             *vector_files("sentences", vectors.get("sentences", {})), "sentence_chunks.npy",
-            *(name for field in LEXICAL_FIELDS for name in lexical.file_names(field)),
+            *(name for field in FIELD_BM25 for name in lexical.file_names(field)),
             "vocabulary.jsonl", "vocabulary.npy"]
 
 
@@ -285,12 +351,12 @@ def _inconsistency(data: OpenIndex) -> str | None:
         return "the manifest names no embedding model or dimension"
     if counts.get("chunks") != len(data.chunks) or counts.get("documents") != len(data.documents):
         return "the manifest's counts differ from the passages stored"
-    if len(data.chunk_vectors) != len(data.chunks) or len(data.sentence_vectors) != len(data.sentence_chunks) \
+    if len(data.chunk_vectors) != len(data.chunks) or len(data.sentence_vectors_index) != len(data.sentence_chunks) \
             or len(data.columns.chunk_documents) != len(data.chunks):
         return "vector and chunk counts differ"
     if len(data.vocabulary_vectors) != len(data.vocabulary):
         return "vocabulary and its vectors differ in length"
-    if {data.chunk_vectors.dimension, data.sentence_vectors.dimension} != {manifest["dimension"]}:
+    if {data.chunk_vectors.dimension, data.sentence_vectors_index.dimension} != {manifest["dimension"]}:
         return f"vectors are not of the manifest's dimension {manifest['dimension']}"
     owners = data.sentence_chunks
     if len(owners) and not (0 <= int(owners[0]) and int(owners[-1]) < len(data.chunks) and bool(np.all(np.diff(owners) >= 0))):

@@ -1,0 +1,220 @@
+"""Scale benchmark: index open time, resident memory, search latency (query embedding included),
+ANN recall@10 against exact search, and filter exactness, at growing numbers of chunks.
+
+The large corpora are seed + FA-KES multiplied: each copy of an article drops a random tenth of
+its words (so copies differ in their terms) and takes a date spread over 2011-2020; its chunk and
+sentence vectors are the real ones plus Gaussian noise (sigma 0.01 per dimension), renormalised.
+So latency and memory are measured on real term and vector distributions; retrieval quality is
+measured on the real sets (eval.benchmark_retrieval), not here.
+
+    python -m eval.benchmark_scale [--data ../shared/data] [--cache DIR] [--work DIR]
+                                   [--sizes 10000,100000,1000000]
+
+Each size is built once into --work (kept between runs) and measured in a fresh process, so the
+memory figure is that process's: the embedding model plus the opened index after the queries.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from embeddings import Embedder
+from eval.benchmark_retrieval import benchmark_arguments
+from rag.config import Settings
+from rag.index.indexer import Indexer
+from rag.index.store import IndexData, IndexStore
+from rag.index.vectors import best_rows
+from rag.ingest.loaders import CorpusLoader
+from rag.types import Chunk, Document
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+QUESTION_SETS = Path(__file__).resolve().parent / "sets"
+NOISE = 0.01
+EXACT_QUERIES = 20  # end-to-end comparisons with exact search (a full scan each at a million chunks)
+
+
+def main() -> None:
+    parser = benchmark_arguments(__doc__)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/isnad-scale"), help="where the large indexes go")
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--measure", type=Path, help=argparse_hidden())
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure)))
+        return
+    settings = Settings.from_env(embedding_model=args.model)
+    base = args.cache or args.work
+    base_index = base / settings.embedding_model / "seed+fa-kes" / "index"
+    documents = CorpusLoader().run([CORPUS, args.data / "fa-kes" / "fakes.csv"]).documents
+    Indexer(base_index, Embedder(settings.embedding_model), exact_search_limit=settings.exact_search_limit).run(documents)
+    print(f"{'chunks':>9} {'build s':>8} {'open s':>7} {'RSS GB':>7} {'index GB':>8} {'p50 ms':>7} {'p95 ms':>7} "
+          f"{'ANN R@10':>8} {'top-10 kept':>11} {'filters':>9}  vector index")
+    for size in [int(s) for s in args.sizes.split(",")]:
+        folder = base_index if size == 0 else args.work / f"{size}" / "index"
+        built = 0.0 if size == 0 or IndexStore(folder).exists() else build_multiplied(base_index, folder, size, settings)
+        result = json.loads(subprocess.run([sys.executable, "-m", "eval.benchmark_scale", "--measure", str(folder)],
+                                           check=True, capture_output=True, text=True).stdout.splitlines()[-1])
+        print(f"{result['chunks']:>9,} {built:>8.0f} {result['open_s']:>7.2f} {result['rss_gb']:>7.2f} "
+              f"{result['index_rss_gb']:>8.2f} {result['p50_ms']:>7.0f} {result['p95_ms']:>7.0f} "
+              f"{result['ann_recall']:>8.3f} {result['top10_kept']:>11.3f} {result['filters']:>9}  {result['kind']}",
+              flush=True)
+
+
+def argparse_hidden() -> str:
+    import argparse
+
+    return argparse.SUPPRESS
+
+
+def build_multiplied(base_index: Path, folder: Path, size: int, settings: Settings) -> float:
+    """An index of `size` chunks made of perturbed copies of the base index's articles."""
+    started = time.perf_counter()
+    base = IndexStore(base_index).read()
+    base_chunks = list(base.chunks)
+    by_document: dict[str, list[Chunk]] = {}
+    for chunk in base_chunks:
+        by_document.setdefault(chunk.doc_id, []).append(chunk)
+    base_documents = [base.documents[doc_id] for doc_id in by_document]
+    rng, words = np.random.default_rng(size), random.Random(size)
+    documents, chunks, sources = [], [], []
+    copy = 0
+    while len(chunks) < size:
+        for document in base_documents:
+            if len(chunks) >= size:
+                break
+            metadata = {**document.metadata, "date": _random_date(words)}
+            copied = Document(f"{document.id}@{copy}", document.title, _drop_words(document.text, words),
+                              document.language, metadata, f"{copy}")
+            documents.append(copied)
+            for chunk in by_document[document.id][: size - len(chunks)]:
+                chunks.append(Chunk(len(chunks), copied.id, chunk.title, _drop_words(chunk.text, words),
+                                    chunk.start, chunk.end, chunk.language, metadata))
+                sources.append(chunk.chunk_id)
+        copy += 1
+    sources = np.asarray(sources, dtype=np.int64)
+    base_owners = np.asarray(base.sentence_chunks)
+    first = np.searchsorted(base_owners, np.arange(len(base_chunks) + 1))
+    per_chunk = np.diff(first)[sources]
+    sentence_sources = np.concatenate([np.arange(first[s], first[s + 1]) for s in sources])
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    chunk_vectors = _noisy(np.asarray(base.chunk_vectors.rows), sources, folder.parent / "chunks.tmp.npy", rng)
+    sentence_vectors = _noisy(np.asarray(base.sentence_vectors.rows), sentence_sources,
+                              folder.parent / "sentences.tmp.npy", rng)
+    owners = np.repeat(np.arange(len(chunks), dtype=np.int64), per_chunk)
+    manifest = {**base.manifest, "counts": {"documents": len(documents), "chunks": len(chunks)},
+                "documents": {}, "multiplied_from": str(base_index)}
+    manifest.pop("files", None)
+    data = IndexData(manifest, documents, chunks, chunk_vectors, sentence_vectors, owners, [],
+                     np.zeros((0, base.chunk_vectors.dimension), np.float32))
+    IndexStore(folder).write(data, settings.exact_search_limit)
+    for temporary in folder.parent.glob("*.tmp.npy"):
+        temporary.unlink()
+    return time.perf_counter() - started
+
+
+def _drop_words(text: str, rng: random.Random) -> str:
+    return " ".join(word for word in text.split(" ") if rng.random() >= 0.1)
+
+
+def _random_date(rng: random.Random) -> str:
+    return f"{rng.randint(2011, 2020)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+
+
+def _noisy(base: np.ndarray, sources: np.ndarray, path: Path, rng) -> np.ndarray:
+    """Rows base[sources] plus noise, renormalised, in a memory-mapped file (they may not fit in RAM)."""
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(len(sources), base.shape[1]))
+    for start in range(0, len(sources), 100_000):
+        block = base[sources[start:start + 100_000]] + rng.normal(0, NOISE, (len(sources[start:start + 100_000]),
+                                                                           base.shape[1])).astype(np.float32)
+        out[start:start + len(block)] = block / np.linalg.norm(block, axis=1, keepdims=True)
+    out.flush()
+    return out
+
+
+def measure(folder: Path) -> dict:
+    """Run in a fresh process: open, search, compare with exact search."""
+    from rag.search.retriever import Retriever
+
+    questions = _questions()
+    manifest = IndexStore(folder).read().manifest
+    embedder = Embedder(manifest["embedding_model"])
+    embedder.encode_queries(["warm up"])
+    model_rss = _rss_gb()
+    started = time.perf_counter()
+    retriever = Retriever.open(folder, embedder=embedder)
+    open_s = time.perf_counter() - started
+    retriever.search(questions[0], k=10)
+    latencies, results = [], {}
+    for question in questions:
+        started = time.perf_counter()
+        results[question] = [p.chunk_id for p in retriever.search(question, k=10)]
+        latencies.append(1000 * (time.perf_counter() - started))
+    rss = _rss_gb()
+    data = retriever.index
+    vectors = embedder.encode_queries(questions)
+    ann_recall = float(np.mean([_overlap(data.chunk_vectors.nearest(v, 10)[0], _exact(data.chunk_vectors.rows, v))
+                                for v in vectors]))
+    filters = _filters_exact(retriever, vectors[:10])
+    kept = _top10_kept(retriever, questions[:EXACT_QUERIES], results)
+    return {"chunks": len(data.chunks), "open_s": open_s, "rss_gb": rss, "index_rss_gb": rss - model_rss,
+            "p50_ms": float(np.percentile(latencies, 50)), "p95_ms": float(np.percentile(latencies, 95)),
+            "ann_recall": ann_recall, "top10_kept": kept, "filters": filters,
+            "kind": f"chunks {manifest['vectors']['chunks']}, sentences {manifest['vectors']['sentences']}"}
+
+
+def _questions() -> list[str]:
+    questions = []
+    for path in sorted(QUESTION_SETS.glob("*.jsonl")):
+        for line in path.read_text("utf-8").splitlines():
+            if line.strip() and (text := json.loads(line).get("question")):
+                questions.append(text)
+    return list(dict.fromkeys(questions))[:100]
+
+
+def _exact(rows: np.ndarray, vector: np.ndarray, k: int = 10) -> np.ndarray:
+    scores = np.concatenate([np.asarray(rows[i:i + 200_000]) @ vector for i in range(0, len(rows), 200_000)])
+    return best_rows(scores, k)
+
+
+def _overlap(found: np.ndarray, exact: np.ndarray) -> float:
+    return len(set(found.tolist()) & set(exact.tolist())) / max(len(exact), 1)
+
+
+def _filters_exact(retriever, vectors: np.ndarray) -> str:
+    """Filtered dense search against exact search over the allowed rows: 'n/n' queries equal."""
+    data = retriever.index
+    source = max(data.columns.counts("source").items(), key=lambda item: item[1])[0]
+    mask = data.columns.mask({"source": source, "date_from": "2014-01-01", "date_to": "2016-12-31"})
+    equal = 0
+    for vector in vectors:
+        found, _ = data.chunk_vectors.nearest(vector, 10, mask)
+        allowed = np.flatnonzero(mask)
+        exact = allowed[best_rows(data.chunk_vectors.scores(vector, allowed), 10)]
+        equal += bool(mask[found].all()) and _overlap(found, exact) >= 0.9
+    return f"{equal}/{len(vectors)}"
+
+
+def _top10_kept(retriever, questions: list[str], results: dict[str, list[int]]) -> float:
+    """Share of the retriever's top 10 that stays when both vector indexes search exactly."""
+    for vectors in (retriever.index.chunk_vectors, retriever.index.sentence_vectors_index):
+        vectors._ann = None
+    return float(np.mean([_overlap(np.asarray(results[q]), np.asarray([p.chunk_id for p in retriever.search(q, k=10)]))
+                          for q in questions]))
+
+
+def _rss_gb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024 / 1024
+    return 0.0
+
+
+if __name__ == "__main__":
+    main()

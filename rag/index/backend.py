@@ -1,0 +1,96 @@
+"""The one interface search reads an index through, whichever engine holds it.
+
+Two backends implement it: the embedded one (`rag.index.store.OpenIndex`: FAISS/NumPy vectors,
+BM25 columns and SQLite passages in a local folder) and Milvus (`rag.index.milvus`: Milvus Lite
+in-process, or a Milvus server or cluster). Each returns top-k lists and exact scores for given
+chunks; the retriever fuses them with the encoder's calibrated weights, so both rank alike.
+
+    >>> index = open_index("milvus:.isnad/index.db")     # or a folder, or milvus+http://host:19530
+    >>> selection = index.select({"source": "Anadolu"}, language="ar")
+    >>> index.nearest_chunks(query_vector, 10, selection)   # (chunk ids, cosines), best first
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from rag.types import Chunk, Document
+
+LEXICAL_FIELDS = ("chunks", "documents", "titles")  # BM25 over the chunk, its whole article, its title
+
+
+class Selection(Protocol):
+    """The chunks that pass a query's filters (a mask, an engine's filter expression)."""
+
+    @property
+    def empty(self) -> bool: ...
+
+
+class LexicalHits(Protocol):
+    """One BM25 field's answer to a query within a selection."""
+
+    ids: np.ndarray      # the k best chunks, best first
+    best: float          # the best score in the selection (0 when nothing matches)
+
+    def scores(self, ids: np.ndarray) -> np.ndarray:
+        """Exact scores of these chunks (0 outside the selection)."""
+        ...
+
+
+class SearchIndex(Protocol):
+    manifest: dict[str, Any]
+    documents: Mapping[str, Document]
+    chunks: Sequence[Chunk]
+    vocabulary: list[tuple[str, str]]
+    vocabulary_vectors: np.ndarray
+
+    @property
+    def languages(self) -> list[str]: ...
+
+    def select(self, filters: dict[str, Any] | None, language: str | None = None) -> Selection: ...
+
+    def blocking(self, filters: dict[str, Any] | None) -> list[str]:
+        """When the filters leave nothing: the ones to loosen."""
+        ...
+
+    def counts(self, key: str) -> Counter:
+        """Documents per value of a metadata key."""
+        ...
+
+    def nearest_chunks(self, vector: np.ndarray, k: int, selection: Selection) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def nearest_sentences(self, vector: np.ndarray, k: int, selection: Selection) -> tuple[np.ndarray, np.ndarray]:
+        """The chunks of the k nearest sentences, with the sentences' cosines."""
+        ...
+
+    def similarity(self, vector: np.ndarray, chunk_ids: np.ndarray) -> np.ndarray:
+        """Exact cosine of each chunk's vector with the query."""
+        ...
+
+    def lexical(self, field: str, terms: list[str], k: int, selection: Selection) -> LexicalHits: ...
+
+    def sentence_vectors(self, chunk_id: int) -> np.ndarray:
+        """The vectors of a chunk's embedded sentences, in order."""
+        ...
+
+    def reusable(self, doc_ids: list[str]) -> tuple[list[Chunk], np.ndarray, np.ndarray, np.ndarray]:
+        """For an update: these documents' chunks (renumbered 0..), their vectors, and their
+        sentences' owners and vectors."""
+        ...
+
+
+def open_index(location: str | Path) -> SearchIndex:
+    """A folder is the embedded index; `milvus:PATH` Milvus Lite; `milvus+http://HOST:PORT` a server."""
+    from rag.index.store import IndexStore
+
+    text = str(location)
+    if text.startswith("milvus"):
+        from rag.index.milvus import MilvusIndex
+
+        return MilvusIndex.open(text)
+    return IndexStore(Path(text)).read()
