@@ -84,13 +84,18 @@ class SearchIndex(Protocol):
         ...
 
 
-def open_index(location: str | Path) -> SearchIndex:
-    """A folder is the embedded index; `milvus:PATH` Milvus Lite; `milvus+http://HOST:PORT` a server."""
+def index_store(location: str | Path):
+    """Where an index lives: a folder is the embedded store; `milvus:PATH` is Milvus Lite;
+    `milvus+http://HOST:PORT` a Milvus server or cluster. Both stores read, write, lock, verify."""
     from rag.index.store import IndexStore
 
     text = str(location)
-    if text.startswith("milvus"):
-        from rag.index.milvus import MilvusIndex
+    if text.startswith("milvus:") or text.startswith("milvus+"):
+        from rag.index.milvus import MilvusStore
 
-        return MilvusIndex.open(text)
-    return IndexStore(Path(text)).read()
+        return MilvusStore(text)
+    return IndexStore(Path(text))
+
+
+def open_index(location: str | Path) -> SearchIndex:
+    return index_store(location).read()

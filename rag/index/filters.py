@@ -103,16 +103,11 @@ class Columns:
         return np.unique(self.chunk_languages, return_inverse=True)
 
     def _in_range(self, key: str, bound: Any) -> np.ndarray:
-        bound = str(bound)
-        if len(bound) < 4 or not bound[:4].isdigit():
-            raise QueryError(f"{key} must be an ISO date such as 2016-12-31, got {bound!r}")
+        bound = check_date(key, bound)
         if "date" not in self._columns:
             return np.zeros(self.document_count, dtype=bool)
         values, inverse = self._unique("date")
-        # A date known to the month is in range if any day of it is: compare its last possible day
-        # with date_from and its first with date_to (bounds may be partial too).
-        inside = [v[:4].isdigit() and (_pad(v, "9999-99-99") >= _pad(bound, "0000-00-00") if key == "date_from"
-                                       else _pad(v, "0000-00-00") <= _pad(bound, "9999-99-99")) for v in map(str, values)]
+        inside = [v[:4].isdigit() and in_range(key, v, bound) for v in map(str, values)]
         return np.asarray(inside, dtype=bool)[inverse]
 
     def _unique(self, key: str) -> tuple[np.ndarray, np.ndarray]:
@@ -128,7 +123,26 @@ def _active(filters: dict[str, Any] | None) -> dict[str, Any]:
     return {key: wanted for key, wanted in (filters or {}).items() if wanted not in (None, "", [], ())}
 
 
-def _pad(date: str, filler: str) -> str:
+def check_date(key: str, bound: Any) -> str:
+    bound = str(bound)
+    if len(bound) < 4 or not bound[:4].isdigit():
+        raise QueryError(f"{key} must be an ISO date such as 2016-12-31, got {bound!r}")
+    return bound
+
+
+def date_bounds(date: str) -> tuple[str, str]:
+    """The first and last possible day of a date known perhaps only to the month or year."""
+    return pad_date(date, "0000-00-00"), pad_date(date, "9999-99-99")
+
+
+def in_range(key: str, date: str, bound: str) -> bool:
+    """A date is after date_from if its last possible day is, before date_to if its first is
+    (the bound may be partial too)."""
+    first, last = date_bounds(date)
+    return last >= pad_date(bound, "0000-00-00") if key == "date_from" else first <= pad_date(bound, "9999-99-99")
+
+
+def pad_date(date: str, filler: str) -> str:
     return date[:10] + filler[len(date[:10]):]
 
 

@@ -18,8 +18,8 @@ from rag.ingest.attribution import ATTRIBUTION_VERSION, attribute
 from rag.ingest.chunking import CHUNKING_VERSION, SentenceChunker
 from rag.config import Settings, calibration_for
 from rag.errors import CorpusError, IndexCorruptError, IndexMissingError
-from rag.index.backend import SearchIndex
-from rag.index.store import FORMAT_VERSION, IndexData, IndexStore
+from rag.index.backend import SearchIndex, index_store
+from rag.index.store import FORMAT_VERSION, IndexData
 from rag.index.fields import embedded_sentences, embedding_text
 from rag.text import NORMALISER_VERSION
 from rag.translation import build_vocabulary
@@ -48,7 +48,7 @@ class IndexReport:
 class Indexer:
     def __init__(self, index_dir: Path, embedder: Embedder, max_tokens: int = 160, overlap_tokens: int = 32,
                  exact_search_limit: int = 50_000, progress_bar: bool = False) -> None:
-        self.store = IndexStore(index_dir)
+        self.store = index_store(index_dir)
         self.embedder = embedder
         self.max_tokens = max_tokens
         self.overlap_tokens = overlap_tokens

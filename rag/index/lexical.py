@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
@@ -39,9 +40,19 @@ def term_hash(term: str) -> int:
     return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=8).digest(), "little")
 
 
-def write_lexical_index(folder: Path, name: str, token_lists: Iterable[list[str]], k1: float, b: float) -> int:
-    """Weigh every row's terms and write the columns; rows are read once (a generator will do).
-    Returns the number of rows."""
+@dataclass
+class Weights:
+    """BM25 weights of every (row, term) pair, in row order."""
+
+    terms: list[str]         # the vocabulary: term_ids index it
+    rows: np.ndarray         # row of each pair
+    term_ids: np.ndarray
+    weights: np.ndarray
+    size: int                # number of rows
+
+
+def weigh(token_lists: Iterable[list[str]], k1: float, b: float) -> Weights:
+    """Weigh every row's terms; rows are read once (a generator will do)."""
     vocabulary: dict[str, int] = {}
     term_ids, frequencies, lengths = [], [], []
     for tokens in token_lists:
@@ -50,7 +61,7 @@ def write_lexical_index(folder: Path, name: str, token_lists: Iterable[list[str]
         frequencies.append(np.fromiter(counts.values(), np.float32, len(counts)))
         lengths.append(len(tokens))
     size = len(lengths)
-    row_of = np.repeat(np.arange(size, dtype=np.int32), [len(ids) for ids in term_ids])
+    rows = np.repeat(np.arange(size, dtype=np.int32), [len(ids) for ids in term_ids])
     term_ids = np.concatenate(term_ids) if term_ids else np.zeros(0, np.int32)
     frequencies = np.concatenate(frequencies) if frequencies else np.zeros(0, np.float32)
     lengths = np.asarray(lengths, np.float32)
@@ -58,17 +69,22 @@ def write_lexical_index(folder: Path, name: str, token_lists: Iterable[list[str]
     df = np.bincount(term_ids, minlength=len(vocabulary)).astype(np.float64)
     idf = np.log(1 + (size - df + 0.5) / (df + 0.5))
     norm = k1 * (1 - b + b * lengths / max(float(lengths.mean()) if size else 1.0, 1e-9))
-    weights = (idf[term_ids] * frequencies / (frequencies + norm[row_of])).astype(np.float32)
-    del frequencies
-    order = np.argsort(term_ids, kind="stable")  # column by column, rows ascending within each
-    starts = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
-    hashes = np.fromiter((term_hash(term) for term in vocabulary), np.uint64, len(vocabulary))
+    weights = (idf[term_ids] * frequencies / (frequencies + norm[rows])).astype(np.float32)
+    return Weights(list(vocabulary), rows, term_ids, weights, size)
+
+
+def write_lexical_index(folder: Path, name: str, token_lists: Iterable[list[str]], k1: float, b: float) -> int:
+    """Weigh every row's terms and write them column by column. Returns the number of rows."""
+    weighed = weigh(token_lists, k1, b)
+    order = np.argsort(weighed.term_ids, kind="stable")  # column by column, rows ascending within each
+    starts = np.concatenate([[0], np.cumsum(np.bincount(weighed.term_ids, minlength=len(weighed.terms)))])
+    hashes = np.fromiter((term_hash(term) for term in weighed.terms), np.uint64, len(weighed.terms))
     by_hash = np.argsort(hashes)
-    arrays = {"terms": hashes[by_hash], "columns": by_hash.astype(np.int32), "starts": starts,
-              "rows": row_of[order], "weights": weights[order]}
+    arrays = {"terms": hashes[by_hash], "columns": by_hash.astype(np.int32), "starts": starts.astype(np.int64),
+              "rows": weighed.rows[order], "weights": weighed.weights[order]}
     for part, array in arrays.items():
         save_array(folder / f"{name}.{part}.npy", array)
-    return size
+    return weighed.size
 
 
 class LexicalIndex:
