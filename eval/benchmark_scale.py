@@ -105,7 +105,7 @@ def build_multiplied(base_index: Path, folder: Path, size: int, settings: Settin
     sentence_sources = np.concatenate([np.arange(first[s], first[s + 1]) for s in sources])
     folder.parent.mkdir(parents=True, exist_ok=True)
     chunk_vectors = _noisy(np.asarray(base.chunk_vectors.rows), sources, folder.parent / "chunks.tmp.npy", rng)
-    sentence_vectors = _noisy(np.asarray(base.sentence_vectors.rows), sentence_sources,
+    sentence_vectors = _noisy(np.asarray(base.sentence_vectors_index.rows), sentence_sources,
                               folder.parent / "sentences.tmp.npy", rng)
     owners = np.repeat(np.arange(len(chunks), dtype=np.int64), per_chunk)
     manifest = {**base.manifest, "counts": {"documents": len(documents), "chunks": len(chunks)},

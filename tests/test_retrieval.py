@@ -1,4 +1,6 @@
-"""The real model and the real index: every seed article must be found first in both languages."""
+"""The real model and the real index: every seed article must be found first in both languages.
+
+Every test that takes `backend` runs twice: on the embedded index (a folder) and on Milvus Lite."""
 
 import pytest
 
@@ -23,19 +25,35 @@ QUESTIONS = {
 }
 
 
-@pytest.fixture(scope="module")
-def retriever(seed_index, embedder):
-    return Retriever.open(seed_index, embedder=embedder)
+@pytest.fixture(scope="module", params=["embedded", "milvus"])
+def backend(request):
+    return request.param
+
+
+def index_in(backend, tmp_path_factory, embedder, documents, built_already=None):
+    """Where an index of these documents is, built in the backend's own store."""
+    if backend == "embedded" and built_already is not None:
+        return built_already
+    folder = tmp_path_factory.mktemp(backend)
+    location = folder / "index" if backend == "embedded" else f"milvus:{folder / 'index.db'}"
+    Indexer(location, embedder).run(documents)
+    return location
 
 
 @pytest.fixture(scope="module")
-def light_retriever(light_seed_index, light_embedder):
-    return Retriever.open(light_seed_index, embedder=light_embedder)
+def retriever(backend, tmp_path_factory, seed_index, seed_documents, embedder):
+    return Retriever.open(index_in(backend, tmp_path_factory, embedder, seed_documents, seed_index), embedder=embedder)
+
+
+@pytest.fixture(scope="module")
+def light_retriever(backend, tmp_path_factory, light_seed_index, seed_documents, light_embedder):
+    location = index_in(backend, tmp_path_factory, light_embedder, seed_documents, light_seed_index)
+    return Retriever.open(location, embedder=light_embedder)
 
 
 @pytest.mark.parametrize("model", ["retriever", "light_retriever"])
 @pytest.mark.parametrize("doc_id,question", [(d, q) for d, qs in QUESTIONS.items() for q in qs])
-def test_each_seed_article_is_found_first(request, model, doc_id, question):
+def test_each_seed_article_is_found_first(request, backend, model, doc_id, question):
     passages = request.getfixturevalue(model).search(question, k=5)
     assert passages[0].doc_id == doc_id
 
@@ -98,12 +116,22 @@ def test_index_built_with_another_model(seed_index):
 
 
 @pytest.fixture(scope="module")
-def mixed_retriever(tmp_path_factory, light_embedder):
+def mixed_retriever(backend, tmp_path_factory, light_embedder):
     """Filters do not depend on the encoder: the light one indexes 205 articles in seconds."""
     documents = CorpusLoader().run([CORPUS, FAKES_CSV]).documents[:205]  # 5 seed + 200 FA-KES rows
-    index_dir = tmp_path_factory.mktemp("mixed") / "index"
-    Indexer(index_dir, light_embedder).run(documents)
-    return Retriever.open(index_dir, embedder=light_embedder)
+    return Retriever.open(index_in(backend, tmp_path_factory, light_embedder, documents), embedder=light_embedder)
+
+
+def test_both_backends_rank_alike_and_refuse_another_model(seed_index, seed_documents, embedder, tmp_path_factory):
+    embedded = Retriever.open(seed_index, embedder=embedder)
+    location = index_in("milvus", tmp_path_factory, embedder, seed_documents)
+    milvus = Retriever.open(location, embedder=embedder)
+    for question in [q for qs in QUESTIONS.values() for q in qs]:
+        for filters in (None, {"language": "ar", "date_from": "2016-12"}):
+            expected = [(p.chunk_id, round(p.score, 4)) for p in embedded.search(question, k=8, filters=filters)]
+            assert [(p.chunk_id, round(p.score, 4)) for p in milvus.search(question, k=8, filters=filters)] == expected
+    with pytest.raises(ModelMismatchError, match="embeddinggemma-300m.*--model use-multilingual"):
+        Retriever.open(location, model="use-multilingual")
 
 
 def test_filters_apply_before_top_k(mixed_retriever):

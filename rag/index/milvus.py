@@ -382,7 +382,7 @@ class _Chunks(Sequence):
         rows = []
         for batch in _batches(list(doc_ids), _BATCH):
             rows += _query_all(self._index.client, self._index._names["chunks"],
-                               f"doc_id in {json.dumps(batch)}", _CHUNK_FIELDS)
+                               f"doc_id in {_literals(batch)}", _CHUNK_FIELDS)
         return [_chunk(row) for row in sorted(rows, key=lambda row: row["id"])]
 
 
@@ -397,7 +397,7 @@ class _Documents(Mapping):
     def __getitem__(self, doc_id: str) -> Document:
         if not isinstance(doc_id, str):
             raise KeyError(doc_id)
-        rows = _query_all(self._index.client, self._index._names["documents"], f"doc_id == {json.dumps(doc_id)}",
+        rows = _query_all(self._index.client, self._index._names["documents"], f"doc_id == {_literal(doc_id)}",
                           ["doc_id", "part", "text", "fields"])
         if not rows:
             raise KeyError(doc_id)
@@ -458,21 +458,32 @@ def _filter_values(language: str, metadata: dict[str, Any]) -> dict[str, Any]:
 
 def _expression(filters: dict[str, Any] | None, language: str | None) -> str:
     """Milvus's boolean expression for our filters (string literals JSON-escaped)."""
-    clauses = [f"language == {json.dumps(language)}"] if language else []
+    clauses = [f"language == {_literal(language)}"] if language else []
     for key, wanted in (filters or {}).items():
         if wanted in (None, "", [], ()):
             continue
         if key in RANGE_KEYS:
             bound = check_date(key, wanted)
-            clauses.append(f'date_hi >= {json.dumps(pad_date(bound, "0000-00-00"))}' if key == "date_from" else
-                           f'date_lo != "" and date_lo <= {json.dumps(pad_date(bound, "9999-99-99"))}')
+            clauses.append(f'date_hi >= {_literal(pad_date(bound, "0000-00-00"))}' if key == "date_from" else
+                           f'date_lo != "" and date_lo <= {_literal(pad_date(bound, "9999-99-99"))}')
             continue
         values = [str(value).casefold() for value in (wanted if isinstance(wanted, (list, tuple, set)) else [wanted])]
         if key in ("language", "source"):
-            clauses.append(f"{key} in {json.dumps(values)}")
+            clauses.append(f"{key} in {_literals(values)}")
         else:
-            clauses.append("(" + " or ".join(f"keys[{json.dumps(key)}] == {json.dumps(v)}" for v in values) + ")")
+            clauses.append("(" + " or ".join(f"keys[{_literal(key)}] == {_literal(v)}" for v in values) + ")")
     return " and ".join(f"({clause})" for clause in clauses)
+
+
+def _literal(text: str) -> str:
+    """A string literal for a Milvus expression: quotes and backslashes escaped, control
+    characters (which no stored value holds) dropped; the parser takes no \\u escapes."""
+    text = "".join(ch for ch in str(text) if ch >= " " and ch != "\x7f")
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _literals(texts: list[str]) -> str:
+    return "[" + ", ".join(map(_literal, texts)) + "]"
 
 
 def _vector_index(index, field: str, large: bool) -> None:
