@@ -17,12 +17,12 @@ def eval_group() -> None:
 
 @eval_group.command("run")
 @click.argument("question_set", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder. Default: .isnad/index")
+@click.option("--index", "index", help="Index: a folder (default .isnad/index), milvus:PATH or milvus+http://HOST:PORT.")
 @click.option("--llm", help="Answer backend: local (default), extractive, openai[:MODEL], ollama:MODEL.")
 @click.option("--k", "k", default=5, show_default=True, help="Cut-off for recall@k.")
 @click.option("--limit", type=int, help="Only the first N questions.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder. Default: eval-runs/<time>")
-def run_command(question_set: Path, index_dir: Path | None, llm: str | None, k: int, limit: int | None,
+def run_command(question_set: Path, index: str | None, llm: str | None, k: int, limit: int | None,
                 out_dir: Path | None) -> None:
     """Run every question of QUESTION_SET (JSONL) and write results and reports."""
     from eval.questions import load_questions
@@ -36,10 +36,10 @@ def run_command(question_set: Path, index_dir: Path | None, llm: str | None, k: 
     if not questions:
         raise click.ClickException(f"no usable questions in {question_set}")
     questions = questions[:limit] if limit else questions
-    settings = Settings.from_env(index_dir=index_dir, llm=llm)
-    assistant = Assistant.open(settings.index_dir, settings=settings)
+    settings = Settings.from_env(index=index, llm=llm)
+    assistant = Assistant.open(settings.index, settings=settings)
     results = EvalRun(assistant, k=k).run(questions)
-    config = {"set": str(question_set), "index": str(settings.index_dir), "llm": settings.llm, "k": k,
+    config = {"set": str(question_set), "index": str(settings.index), "llm": settings.llm, "k": k,
               "embedding_model": assistant.retriever.index.manifest["embedding_model"],
               "questions": len(questions), "skipped_lines": len(errors)}
     report = aggregate(results, config)

@@ -13,6 +13,10 @@ from rag.config import Settings
 from rag.errors import IsnadError
 
 
+INDEX_HELP = ("Where the index is: a folder (default .isnad/index), milvus:PATH (Milvus Lite, in-process) "
+              "or milvus+http://HOST:19530 (a Milvus server or cluster).")
+
+
 def _settings(**overrides) -> Settings:
     return Settings.from_env(**overrides)
 
@@ -38,60 +42,60 @@ def main(verbose: bool) -> None:
 @main.command("index")
 @click.option("--corpus", "corpus_paths", multiple=True, type=click.Path(path_type=Path),
               help="Folder or file to index (repeatable). Default: corpus/")
-@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder. Default: .isnad/index")
+@click.option("--index", "index", help=INDEX_HELP)
 @click.option("--model", help="Embedding model: embeddinggemma-300m (default), use-multilingual (light) "
                                "or a sentence-transformers name.")
 @click.option("--verify", is_flag=True, help="Only check the index's files against their checksums and report.")
-def index_command(corpus_paths: tuple[Path, ...], index_dir: Path | None, model: str | None, verify: bool) -> None:
+def index_command(corpus_paths: tuple[Path, ...], index: str | None, model: str | None, verify: bool) -> None:
     """Index the corpus; re-runs embed only new or changed documents (and whatever is damaged)."""
     from rag.index.indexer import index_corpus
 
-    settings = _settings(index_dir=index_dir, embedding_model=model, corpus_paths=tuple(corpus_paths) or None)
+    settings = _settings(index=index, embedding_model=model, corpus_paths=tuple(corpus_paths) or None)
     if verify:
-        _report_health(settings.index_dir)
+        _report_health(settings.index)
         return
     loaded, report = index_corpus(settings, progress_bar=True)
     for line in loaded.warnings + loaded.duplicates:
         click.echo(f"warning: {line}", err=True)
     if report.rebuilt_because:
         click.echo(f"rebuilt from scratch: {report.rebuilt_because}", err=True)
-    click.echo(f"indexed {len(loaded.documents)} documents into {settings.index_dir} "
+    click.echo(f"indexed {len(loaded.documents)} documents into {settings.index} "
                f"({len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
                f"{len(report.unchanged)} unchanged; {report.embedded_chunks} of {report.chunks} chunks embedded; "
                f"vector search: {report.vector_index}; {report.seconds:.1f}s)")
 
 
-def _report_health(index_dir: Path) -> None:
-    from rag.index.store import IndexStore
+def _report_health(index: str) -> None:
+    from rag.index.backend import index_store
 
-    store = IndexStore(index_dir)
+    store = index_store(index)
     files = store.verify()
     for name, state in files.items():
         click.echo(f"{name:26} {state}")
     data = store.read() if all(state == "ok" for state in files.values()) else None  # also checks consistency
     if data is None:
-        raise click.ClickException(f"index at {index_dir} is damaged; `isnad index` rebuilds it")
+        raise click.ClickException(f"index at {index} is damaged; `isnad index` rebuilds it")
     click.echo(f"healthy: {len(data.documents)} documents, {len(data.chunks)} chunks, "
-               f"{len(data.sentence_chunks)} sentence vectors, model {data.manifest['embedding_model']}")
+               f"{data.manifest['vectors']['sentences']['rows']} sentence vectors, model {data.manifest['embedding_model']}")
 
 
 @main.command("search")
 @click.argument("query")
 @click.option("--k", "k", type=click.IntRange(min=1), help="How many passages to return. Default: 5")
-@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder. Default: .isnad/index")
+@click.option("--index", "index", help=INDEX_HELP)
 @click.option("--model", help="Embedding model the index was built with (checked).")
 @click.option("--source", multiple=True, help="Only passages from this source (repeatable).")
 @click.option("--language", multiple=True, help="Only passages in this language: ar, en (repeatable).")
 @click.option("--date-from", help="Only passages dated on or after YYYY-MM-DD.")
 @click.option("--date-to", help="Only passages dated on or before YYYY-MM-DD.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def search_command(query: str, k: int, index_dir: Path | None, model: str | None, source: tuple[str, ...],
+def search_command(query: str, k: int, index: str | None, model: str | None, source: tuple[str, ...],
                    language: tuple[str, ...], date_from: str | None, date_to: str | None, as_json: bool) -> None:
     """Find the passages most relevant to QUERY (Arabic or English)."""
     from rag.search.retriever import Retriever
 
-    settings = _settings(index_dir=index_dir)
-    retriever = Retriever.open(settings.index_dir, model=model, max_query_chars=settings.max_query_chars)
+    settings = _settings(index=index)
+    retriever = Retriever.open(settings.index, model=model, max_query_chars=settings.max_query_chars)
     filters = {"source": list(source), "language": list(language), "date_from": date_from, "date_to": date_to}
     passages = retriever.search(query, k=k or settings.default_k, filters=filters)
     if as_json:
@@ -107,15 +111,15 @@ def search_command(query: str, k: int, index_dir: Path | None, model: str | None
 @main.command("ask")
 @click.argument("question")
 @click.option("--llm", help="Answer backend: local (default), extractive, openai[:MODEL], ollama:MODEL.")
-@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder. Default: .isnad/index")
+@click.option("--index", "index", help=INDEX_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
-def ask_command(question: str, llm: str | None, index_dir: Path | None, as_json: bool) -> None:
+def ask_command(question: str, llm: str | None, index: str | None, as_json: bool) -> None:
     """Answer QUESTION from the corpus, citing numbered sources."""
     from rag.answer.assistant import Assistant
     from rag.answer.result import Answer
 
-    settings = _settings(index_dir=index_dir, llm=llm)
-    assistant = Assistant.open(settings.index_dir, settings=settings)
+    settings = _settings(index=index, llm=llm)
+    assistant = Assistant.open(settings.index, settings=settings)
     answer = None
     for piece in assistant.stream(question):
         if isinstance(piece, Answer):
@@ -134,17 +138,17 @@ def ask_command(question: str, llm: str | None, index_dir: Path | None, as_json:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (127.0.0.1: this machine only).")
 @click.option("--port", default=7860, show_default=True)
-@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder. Default: .isnad/index")
+@click.option("--index", "index", help=INDEX_HELP)
 @click.option("--llm", help="Default answer mode: local, extractive, openai[:MODEL].")
-def serve_command(host: str, port: int, index_dir: Path | None, llm: str | None) -> None:
+def serve_command(host: str, port: int, index: str | None, llm: str | None) -> None:
     """Start the web chat; indexes the corpus first if there is no index yet."""
     from rag.index.indexer import index_corpus
-    from rag.index.store import IndexStore
+    from rag.index.backend import index_store
     from ui.app import serve
 
-    settings = _settings(index_dir=index_dir, llm=llm)
-    if not IndexStore(settings.index_dir).exists():
-        click.echo(f"no index at {settings.index_dir}: indexing {', '.join(map(str, settings.corpus_paths))}")
+    settings = _settings(index=index, llm=llm)
+    if not index_store(settings.index).exists():
+        click.echo(f"no index at {settings.index}: indexing {', '.join(map(str, settings.corpus_paths))}")
         index_corpus(settings)
     click.echo(f"isnad chat on http://{host}:{port}")
     serve(settings, host, port)

@@ -1,6 +1,6 @@
 """Every setting in one place, with its default; environment variables override a few paths.
 
-`ISNAD_INDEX` moves the default index folder, `ISNAD_HOME` the data folder that holds the local
+`ISNAD_INDEX` moves the default index (a folder or a Milvus location), `ISNAD_HOME` the data folder that holds the local
 language model, `ISNAD_EMBEDDING_MODEL` picks the embedding model, `ISNAD_LLM` the answer backend,
 `ISNAD_OPENAI_BASE_URL` / `ISNAD_OPENAI_MODEL` (key: `OPENAI_API_KEY`) an
 OpenAI-compatible endpoint, `OLLAMA_HOST` Ollama. Nothing else reads os.environ.
@@ -18,7 +18,8 @@ DEFAULT_EMBEDDING_MODEL = "embeddinggemma-300m"
 
 @dataclass(frozen=True)
 class Settings:
-    index_dir: Path = Path(".isnad/index")
+    # Where the index lives: a folder, milvus:PATH (Milvus Lite) or milvus+http://HOST:19530 (a server).
+    index: str = ".isnad/index"
     corpus_paths: tuple[Path, ...] = (Path("corpus"),)
     home: Path = Path.home() / ".isnad"
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
@@ -54,7 +55,7 @@ class Settings:
 
 # Environment variable -> (setting, conversion).
 ENVIRONMENT = {
-    "ISNAD_INDEX": ("index_dir", Path),
+    "ISNAD_INDEX": ("index", str),
     "ISNAD_HOME": ("home", Path),
     "ISNAD_EMBEDDING_MODEL": ("embedding_model", str),
     "ISNAD_LLM": ("llm", str),

@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from click.testing import CliRunner
 
 from rag.cli import main
@@ -9,8 +11,9 @@ def run(*args):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
-def test_index_then_search_json(corpus_copy, tmp_path):
-    index_dir = str(tmp_path / "index")
+@pytest.mark.parametrize("where", ["index", "milvus:{}/index.db"])
+def test_index_then_search_json(corpus_copy, tmp_path, where):
+    index_dir = str(tmp_path / "index") if where == "index" else where.format(tmp_path)
     result = run("index", "--corpus", str(corpus_copy), "--index", index_dir)
     assert result.exit_code == 0, result.output
     assert "5 added" in result.output
@@ -20,6 +23,8 @@ def test_index_then_search_json(corpus_copy, tmp_path):
     passages = json.loads(found.output)
     assert len(passages) == 2 and passages[0]["doc_id"] == "003_b8689e71eb8b336f.txt"
     assert {"doc_id", "title", "text", "score", "start", "end", "metadata"} <= set(passages[0])
+    health = run("index", "--verify", "--index", index_dir)
+    assert health.exit_code == 0 and "healthy: 5 documents" in health.output
 
 
 def test_errors_are_one_line_without_traceback(seed_index, tmp_path):

@@ -63,7 +63,7 @@ class ChatApp:
     def retriever(self) -> Retriever:
         with self._setup_lock:
             if self._retriever is None:
-                self._retriever = Retriever.open(self.settings.index_dir, max_query_chars=self.settings.max_query_chars)
+                self._retriever = Retriever.open(self.settings.index, max_query_chars=self.settings.max_query_chars)
             return self._retriever
 
     def assistant(self, mode: str) -> Assistant:

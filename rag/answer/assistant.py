@@ -60,7 +60,7 @@ class Assistant:
     def open(cls, index_dir: str | Path | None = None, llm: str | None = None,
              settings: Settings | None = None) -> "Assistant":
         settings = settings or Settings.from_env()
-        retriever = Retriever.open(index_dir or settings.index_dir, max_query_chars=settings.max_query_chars)
+        retriever = Retriever.open(index_dir or settings.index, max_query_chars=settings.max_query_chars)
         return cls(retriever, load_backend(llm or settings.llm, settings), settings)
 
     def ask(self, question: str, history: History | None = None, filters: dict[str, Any] | None = None) -> Answer:

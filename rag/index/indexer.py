@@ -187,6 +187,6 @@ def index_corpus(settings: Settings, progress_bar: bool = False):
 
     loaded = CorpusLoader(settings.max_file_bytes, settings.near_duplicate_threshold).run(list(settings.corpus_paths))
     embedder = Embedder(settings.embedding_model, batch_size=settings.embed_batch_size, home=settings.home)
-    indexer = Indexer(settings.index_dir, embedder, settings.chunk_tokens, settings.chunk_overlap_tokens,
+    indexer = Indexer(settings.index, embedder, settings.chunk_tokens, settings.chunk_overlap_tokens,
                       settings.exact_search_limit, progress_bar=progress_bar)
     return loaded, indexer.run(loaded.documents)
