@@ -34,7 +34,7 @@ USE_MODEL_NAME = "use-multilingual"
 PROGRESS_BATCHES = 4  # batches per progress-bar step: each step is sorted by length inside sentence-transformers
 _E5_PROMPTS = {"query": "query: ", "document": "passage: "}
 _LOADING = threading.Lock()
-_LOADED: dict[tuple[str, str, int], "SentenceTransformer"] = {}
+_LOADED: dict[tuple[str, str, int, str], "SentenceTransformer"] = {}
 
 
 def prompts_for(model_name: str) -> dict[str, str] | None:
@@ -49,10 +49,11 @@ class Embedder:
     """Encodes queries and documents into unit-length float32 vectors."""
 
     def __init__(self, model_name: str = embeddinggemma.MODEL_NAME, batch_size: int = 16, threads: int = 2,
-                 home: Path | None = None) -> None:
+                 home: Path | None = None, device: str = "cpu") -> None:
         self.model_name = model_name
         self.batch_size = batch_size
         self.threads = threads
+        self.device = device  # "cuda" for a hub model on a GPU; the offline models run on the CPU
         self.home = home  # where `isnad setup` installed offline models (None: the configured one)
         self._model: SentenceTransformer | None = None
         # Per instance (a cache on the method would keep every Embedder alive): one question is
@@ -62,7 +63,7 @@ class Embedder:
     def warm_up(self) -> None:
         """Load the model, once per process: every Embedder (and thread) of the same model shares it."""
         if self._model is None:
-            key = (self.model_name, str(self.home), self.threads)
+            key = (self.model_name, str(self.home), self.threads, self.device)
             with _LOADING:
                 if key not in _LOADED:
                     _LOADED[key] = self._load()
@@ -78,7 +79,7 @@ class Embedder:
         if self.model_name == embeddinggemma.MODEL_NAME:
             return self._load_embeddinggemma()
         try:
-            return SentenceTransformer(self.model_name, device="cpu", prompts=prompts_for(self.model_name))
+            return SentenceTransformer(self.model_name, device=self.device, prompts=prompts_for(self.model_name))
         except Exception as error:  # hub unreachable, unknown name, broken folder
             raise ModelUnavailableError(
                 f"cannot load embedding model {self.model_name!r} ({type(error).__name__}: {error}); "

@@ -46,7 +46,10 @@ def main(verbose: bool) -> None:
 @click.option("--model", help="Embedding model: embeddinggemma-300m (default), use-multilingual (light) "
                                "or a sentence-transformers name.")
 @click.option("--verify", is_flag=True, help="Only check the index's files against their checksums and report.")
-def index_command(corpus_paths: tuple[Path, ...], index: str | None, model: str | None, verify: bool) -> None:
+@click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+              help="Embed on a Ray cluster: its address (auto, ray://HOST:10001), or none to start Ray on this machine.")
+def index_command(corpus_paths: tuple[Path, ...], index: str | None, model: str | None, verify: bool,
+                  ray_address: str | None) -> None:
     """Index the corpus; re-runs embed only new or changed documents (and whatever is damaged)."""
     from rag.index.indexer import index_corpus
 
@@ -54,7 +57,8 @@ def index_command(corpus_paths: tuple[Path, ...], index: str | None, model: str 
     if verify:
         _report_health(settings.index)
         return
-    loaded, report = index_corpus(settings, progress_bar=True)
+    ray = None if ray_address is None else "" if ray_address == "local" else ray_address
+    loaded, report = index_corpus(settings, progress_bar=True, ray_address=ray)
     for line in loaded.warnings + loaded.duplicates:
         click.echo(f"warning: {line}", err=True)
     if report.rebuilt_because:

@@ -181,12 +181,19 @@ def _renumber(chunk: Chunk, chunk_id: int) -> Chunk:
     return replace(chunk, chunk_id=chunk_id)
 
 
-def index_corpus(settings: Settings, progress_bar: bool = False):
-    """Load the corpus and bring the index up to date: what `isnad index` does."""
+def index_corpus(settings: Settings, progress_bar: bool = False, ray_address: str | None = None):
+    """Load the corpus and bring the index up to date: what `isnad index` does. With a Ray address
+    ("" for a Ray started on this machine) the documents are embedded on that cluster."""
     from rag.ingest.loaders import CorpusLoader
 
     loaded = CorpusLoader(settings.max_file_bytes, settings.near_duplicate_threshold).run(list(settings.corpus_paths))
-    embedder = Embedder(settings.embedding_model, batch_size=settings.embed_batch_size, home=settings.home)
+    if ray_address is None:
+        embedder = Embedder(settings.embedding_model, batch_size=settings.embed_batch_size, home=settings.home)
+    else:
+        from embeddings.ray_embedder import RayEmbedder
+
+        embedder = RayEmbedder(settings.embedding_model, address=ray_address or None,
+                               batch_size=settings.embed_batch_size, home=settings.home)
     indexer = Indexer(settings.index, embedder, settings.chunk_tokens, settings.chunk_overlap_tokens,
                       settings.exact_search_limit, progress_bar=progress_bar)
     return loaded, indexer.run(loaded.documents)

@@ -30,6 +30,7 @@ POSTINGS_BUDGET = 3_000_000
 CHUNK_K1, CHUNK_B = 0.5, 0.5
 LUCENE_K1, LUCENE_B = 1.2, 0.75
 _FILES = ("terms", "columns", "starts", "rows", "weights")
+_SLICE = 1 << 24
 
 
 def file_names(name: str) -> list[str]:
@@ -69,7 +70,10 @@ def weigh(token_lists: Iterable[list[str]], k1: float, b: float) -> Weights:
     df = np.bincount(term_ids, minlength=len(vocabulary)).astype(np.float64)
     idf = np.log(1 + (size - df + 0.5) / (df + 0.5))
     norm = k1 * (1 - b + b * lengths / max(float(lengths.mean()) if size else 1.0, 1e-9))
-    weights = (idf[term_ids] * frequencies / (frequencies + norm[rows])).astype(np.float32)
+    weights = np.empty(len(term_ids), np.float32)
+    for start in range(0, len(term_ids), _SLICE):  # in slices: a million chunks hold ~500M pairs
+        part = slice(start, start + _SLICE)
+        weights[part] = idf[term_ids[part]] * frequencies[part] / (frequencies[part] + norm[rows[part]])
     return Weights(list(vocabulary), rows, term_ids, weights, size)
 
 
@@ -80,10 +84,13 @@ def write_lexical_index(folder: Path, name: str, token_lists: Iterable[list[str]
     starts = np.concatenate([[0], np.cumsum(np.bincount(weighed.term_ids, minlength=len(weighed.terms)))])
     hashes = np.fromiter((term_hash(term) for term in weighed.terms), np.uint64, len(weighed.terms))
     by_hash = np.argsort(hashes)
-    arrays = {"terms": hashes[by_hash], "columns": by_hash.astype(np.int32), "starts": starts.astype(np.int64),
-              "rows": weighed.rows[order], "weights": weighed.weights[order]}
-    for part, array in arrays.items():
-        save_array(folder / f"{name}.{part}.npy", array)
+    save_array(folder / f"{name}.terms.npy", hashes[by_hash])
+    save_array(folder / f"{name}.columns.npy", by_hash.astype(np.int32))
+    save_array(folder / f"{name}.starts.npy", starts.astype(np.int64))
+    weighed.term_ids = None  # one sorted copy at a time: the pairs of a large index take gigabytes
+    save_array(folder / f"{name}.rows.npy", weighed.rows[order])
+    weighed.rows = None
+    save_array(folder / f"{name}.weights.npy", weighed.weights[order])
     return weighed.size
 
 

@@ -1,0 +1,32 @@
+"""The BM25 columns on disk score exactly as bm25s does, and the postings budget keeps the rarest terms."""
+
+import bm25s
+import numpy as np
+
+from rag.index.lexical import CHUNK_B, CHUNK_K1, LexicalIndex, write_lexical_index
+from rag.text import lexical_terms
+
+
+def test_scores_equal_bm25s_lucene(tmp_path, seed_documents):
+    rows = [lexical_terms(sentence) for document in seed_documents for sentence in document.text.split("\n")
+            if sentence.strip()]
+    write_lexical_index(tmp_path, "rows", iter(rows), CHUNK_K1, CHUNK_B)
+    ours = LexicalIndex(tmp_path, "rows", len(rows))
+    vocabulary: dict[str, int] = {}
+    ids = [[vocabulary.setdefault(term, len(vocabulary)) for term in terms] for terms in rows]
+    reference = bm25s.BM25(k1=CHUNK_K1, b=CHUNK_B, method="lucene")
+    reference.index(bm25s.tokenization.Tokenized(ids=ids, vocab=vocabulary), show_progress=False)
+    for question in ["كم عدد المدنيين المحاصرين في شرق حلب", "المجلس المحلي لمدينة حلب حلب"]:
+        terms = lexical_terms(question)
+        known = [term for term in terms if term in vocabulary]
+        assert np.allclose(ours.scores(terms), reference.get_scores(known), atol=1e-4)
+    assert not ours.scores(lexical_terms("xyzzy plugh")).any()
+
+
+def test_a_postings_budget_drops_the_commonest_terms_first(tmp_path):
+    rows = [["common", "rare"] if i == 7 else ["common", f"word{i}"] for i in range(100)]
+    write_lexical_index(tmp_path, "rows", iter(rows), 1.2, 0.75)
+    index = LexicalIndex(tmp_path, "rows", len(rows))
+    full, pruned = index.scores(["common", "rare"]), index.scores(["common", "rare"], budget=10)
+    assert (full > 0).all() and np.flatnonzero(pruned).tolist() == [7]  # "common" (100 rows) left out
+    assert np.argmax(full) == np.argmax(pruned) == 7
