@@ -90,7 +90,7 @@ def unique(ids: list[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def isnad_ranker(passages: list[SquadPassage], embedder: Embedder, index_dir: Path) -> tuple[Ranker, float]:
+def isnad_ranker(passages: list[SquadPassage], embedder: Embedder, index_dir: Path | str) -> tuple[Ranker, float]:
     documents = [Document(p.id, p.title, p.text, detect_language(p.text), {}, p.id) for p in passages]
     started = time.perf_counter()
     Indexer(index_dir, embedder, progress_bar=True).run(documents)
@@ -148,13 +148,14 @@ def read_set(data: Path, passages_file: str, questions_file: str) -> tuple[list[
 
 
 def run_set(name: str, passages: list[SquadPassage], questions: list[SquadQuestion], embedder: Embedder,
-            limit: int | None, folder: Path, baselines: bool = True) -> list[dict]:
+            limit: int | None, folder: Path, baselines: bool = True, backend: str = "embedded") -> list[dict]:
     questions = questions[:limit] if limit else questions
     also_right = answer_bearing_revisions(passages, questions)
     print(f"\n{name}: {len(passages)} passages, {len(questions)} questions "
           f"({sum(1 for extra in also_right if extra)} with an answer-bearing revision of their passage)")
     folder.mkdir(parents=True, exist_ok=True)
-    rows = [evaluate("isnad hybrid", questions, also_right, *isnad_ranker(passages, embedder, folder / "index"))]
+    location = folder / "index" if backend == "embedded" else f"milvus:{folder / 'index.db'}"
+    rows = [evaluate(f"isnad hybrid ({backend})", questions, also_right, *isnad_ranker(passages, embedder, location))]
     rows.append(evaluate("LangChain BM25Retriever", questions, also_right, *langchain_bm25_ranker(passages)))
     if baselines:  # embeds every whole passage once more: minutes with a large encoder
         rows.append(evaluate(f"FAISS dense ({embedder.model_name})", questions, also_right,
@@ -208,6 +209,8 @@ def main() -> None:
     parser.add_argument("--sets", default=",".join(SETS) + ",timings",
                         help="comma-separated: " + ", ".join(SETS) + ", timings (seed + FA-KES query times)")
     parser.add_argument("--no-dense-baseline", action="store_true", help="skip the whole-passage dense baseline")
+    parser.add_argument("--backend", choices=["embedded", "milvus"], default="embedded",
+                        help="where isnad's index lives: a folder (default) or Milvus Lite")
     args = parser.parse_args()
     embedder = Embedder(Settings.from_env(embedding_model=args.model).embedding_model)
     chosen = args.sets.split(",")
@@ -218,7 +221,7 @@ def main() -> None:
                 passages, questions = read_set(args.data, *SETS[name])
                 # The two xquad sets share their passages, hence their index.
                 run_set(name, passages, questions, embedder, args.limit, cache / SETS[name][0].split("/")[0],
-                        baselines=not args.no_dense_baseline)
+                        baselines=not args.no_dense_baseline, backend=args.backend)
             if "timings" in chosen:
                 mixed_corpus_timings(args.data, embedder, cache / "seed-fakes")
         except IsnadError as error:  # e.g. a hub model named where no hub is reachable
