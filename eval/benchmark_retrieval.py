@@ -33,6 +33,7 @@ from embeddings import Embedder
 from eval.squad import SquadPassage, SquadQuestion, read_squad
 from rag.config import Settings
 from rag.errors import IsnadError
+from rag.index.backend import copy_index
 from rag.index.indexer import Indexer
 from rag.search.retriever import Retriever
 from rag.text import detect_language
@@ -90,11 +91,17 @@ def unique(ids: list[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def isnad_ranker(passages: list[SquadPassage], embedder: Embedder, index_dir: Path | str) -> tuple[Ranker, float]:
+def isnad_ranker(passages: list[SquadPassage], embedder: Embedder, index_dir: Path,
+                 backend: str = "embedded") -> tuple[Ranker, float]:
+    """isnad's retriever over the passages; on Milvus, the embedded index copied there (the same vectors)."""
     documents = [Document(p.id, p.title, p.text, detect_language(p.text), {}, p.id) for p in passages]
     started = time.perf_counter()
     Indexer(index_dir, embedder, progress_bar=True).run(documents)
-    retriever = Retriever.open(index_dir, embedder=embedder)
+    location = index_dir
+    if backend == "milvus":
+        location = f"milvus:{index_dir.parent / 'milvus' / 'index.db'}"
+        copy_index(index_dir, location)
+    retriever = Retriever.open(location, embedder=embedder)
     seconds = time.perf_counter() - started
     return (lambda q: unique([p.doc_id for p in retriever.search(q, k=30)])[:10]), seconds
 
@@ -154,8 +161,8 @@ def run_set(name: str, passages: list[SquadPassage], questions: list[SquadQuesti
     print(f"\n{name}: {len(passages)} passages, {len(questions)} questions "
           f"({sum(1 for extra in also_right if extra)} with an answer-bearing revision of their passage)")
     folder.mkdir(parents=True, exist_ok=True)
-    location = folder / "index" if backend == "embedded" else f"milvus:{folder / 'index.db'}"
-    rows = [evaluate(f"isnad hybrid ({backend})", questions, also_right, *isnad_ranker(passages, embedder, location))]
+    rows = [evaluate(f"isnad hybrid ({backend})", questions, also_right,
+                     *isnad_ranker(passages, embedder, folder / "index", backend))]
     rows.append(evaluate("LangChain BM25Retriever", questions, also_right, *langchain_bm25_ranker(passages)))
     if baselines:  # embeds every whole passage once more: minutes with a large encoder
         rows.append(evaluate(f"FAISS dense ({embedder.model_name})", questions, also_right,

@@ -6,6 +6,7 @@ import pytest
 
 from rag import Retriever
 from rag.errors import IndexCorruptError, IndexMissingError, ModelMismatchError, QueryError
+from rag.index.backend import copy_index
 from rag.index.indexer import Indexer
 from rag.ingest.loaders import CorpusLoader
 from tests.conftest import CORPUS, FAKES_CSV
@@ -132,6 +133,11 @@ def test_both_backends_rank_alike_and_refuse_another_model(seed_index, seed_docu
             assert [(p.chunk_id, round(p.score, 4)) for p in milvus.search(question, k=8, filters=filters)] == expected
     with pytest.raises(ModelMismatchError, match="embeddinggemma-300m.*--model use-multilingual"):
         Retriever.open(location, model="use-multilingual")
+    copied = f"milvus:{tmp_path_factory.mktemp('copied') / 'index.db'}"  # moved without embedding again
+    assert copy_index(seed_index, copied) == len(embedded.index.chunks)
+    question = QUESTIONS["002_239a53276f838fa4.txt"][1]
+    assert [p.chunk_id for p in Retriever.open(copied, embedder=embedder).search(question, k=8)] == \
+        [p.chunk_id for p in embedded.search(question, k=8)]
 
 
 def test_filters_apply_before_top_k(mixed_retriever):

@@ -99,3 +99,20 @@ def index_store(location: str | Path):
 
 def open_index(location: str | Path) -> SearchIndex:
     return index_store(location).read()
+
+
+def copy_index(source: str | Path, target: str | Path, exact_search_limit: int = 50_000) -> int:
+    """Copy an index into another store (a folder into Milvus, or back) without embedding anything
+    again. Returns the number of chunks copied."""
+    from rag.index.store import IndexData
+
+    index = open_index(source)
+    documents = list(index.documents.values())
+    chunks, chunk_vectors, owners, sentence_vectors = index.reusable([document.id for document in documents])
+    manifest = {key: value for key, value in index.manifest.items() if key not in ("files", "vectors", "generation")}
+    data = IndexData(manifest, documents, chunks, chunk_vectors, sentence_vectors, owners, index.vocabulary,
+                     np.asarray(index.vocabulary_vectors))
+    store = index_store(target)
+    with store.lock():
+        store.write(data, exact_search_limit)
+    return len(chunks)
