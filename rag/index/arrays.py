@@ -20,6 +20,9 @@ def save_array(path: Path, array: np.ndarray) -> None:
 
 
 def open_array(path: Path, in_memory: bool = False) -> np.ndarray:
-    """The array at `path`, memory-mapped (or read whole when small and read on every query)."""
+    """The array at `path`, memory-mapped (or read whole when small and read on every query).
+    A plain ndarray view of the map: np.memmap's own slicing costs microseconds a call, and a
+    query slices thousands of posting lists."""
     with _HEADER_LOCK:
-        return np.load(path, mmap_mode=None if in_memory else "r", allow_pickle=False)
+        array = np.load(path, mmap_mode=None if in_memory else "r", allow_pickle=False)
+    return np.asarray(array)
