@@ -94,7 +94,8 @@ class VectorIndex:
         self.kind = entry.get("kind", "exact")
         self._ann = None
         if self.kind != "exact":
-            self._ann = faiss.read_index(str(folder / f"{name}.ivf"))
+            # Mapped, not read: the inverted lists of a million rows are gigabytes, paged in as probed.
+            self._ann = faiss.read_index(str(folder / f"{name}.ivf"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
             self._ann.nprobe = int(entry["nprobe"])
 
     def __len__(self) -> int:
