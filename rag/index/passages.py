@@ -41,11 +41,13 @@ def write_passages(path: Path, documents: Iterable[Document], chunks: Iterable[C
 class Passages:
     """The read side: one read-only connection, shared by the threads of a server."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, documents: int, chunks: int) -> None:
+        """`documents` and `chunks`: the counts the manifest records (counting a million rows in
+        SQLite reads the whole table; the store's consistency check compares them with the data)."""
         self._db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True, check_same_thread=False)
         self._lock = threading.Lock()
-        self.documents = _Documents(self)
-        self.chunks = _Chunks(self)
+        self.documents = _Documents(self, documents)
+        self.chunks = _Chunks(self, chunks)
 
     def query(self, sql: str, parameters: tuple = ()) -> list[tuple]:
         with self._lock:
@@ -71,9 +73,9 @@ def _document(row: tuple) -> Document:
 
 
 class _Chunks(Sequence):
-    def __init__(self, passages: Passages) -> None:
+    def __init__(self, passages: Passages, size: int) -> None:
         self._passages = passages
-        self._size = passages.query("SELECT count(*) FROM chunks")[0][0]
+        self._size = size
 
     def __len__(self) -> int:
         return self._size
@@ -102,9 +104,9 @@ class _Chunks(Sequence):
 
 
 class _Documents(Mapping):
-    def __init__(self, passages: Passages) -> None:
+    def __init__(self, passages: Passages, size: int) -> None:
         self._passages = passages
-        self._size = passages.query("SELECT count(*) FROM documents")[0][0]
+        self._size = size
 
     def __len__(self) -> int:
         return self._size

@@ -80,7 +80,8 @@ class OpenIndex:
 
     def __init__(self, folder: Path, manifest: dict[str, Any]) -> None:
         self.folder, self.manifest = folder, manifest
-        self._passages = Passages(folder / PASSAGES_FILE)
+        counts = manifest["counts"]
+        self._passages = Passages(folder / PASSAGES_FILE, counts["documents"], counts["chunks"])
         self.documents, self.chunks = self._passages.documents, self._passages.chunks
         self.columns = Columns(folder, manifest["counts"]["documents"])
         self.chunk_vectors = VectorIndex(folder, "chunks", manifest["vectors"]["chunks"])
@@ -349,7 +350,10 @@ def _inconsistency(data: OpenIndex) -> str | None:
     manifest, counts = data.manifest, data.manifest.get("counts", {})
     if not isinstance(manifest.get("embedding_model"), str) or not isinstance(manifest.get("dimension"), int):
         return "the manifest names no embedding model or dimension"
-    if counts.get("chunks") != len(data.chunks) or counts.get("documents") != len(data.documents):
+    last_chunk = data._passages.query("SELECT max(row) FROM chunks")[0][0]  # the primary key: no scan
+    last_document = data._passages.query("SELECT max(row) FROM documents")[0][0]
+    if (last_chunk if last_chunk is not None else -1) != counts["chunks"] - 1 or \
+            (last_document if last_document is not None else -1) != counts["documents"] - 1:
         return "the manifest's counts differ from the passages stored"
     if len(data.chunk_vectors) != len(data.chunks) or len(data.sentence_vectors_index) != len(data.sentence_chunks) \
             or len(data.columns.chunk_documents) != len(data.chunks):
