@@ -19,9 +19,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from rag.index.lexical import FIELD_BM25
 from rag.types import Chunk, Document
 
-LEXICAL_FIELDS = ("chunks", "documents", "titles")  # BM25 over the chunk, its whole article, its title
+LEXICAL_FIELDS = tuple(FIELD_BM25)  # BM25 over the chunk, its whole article, its title
 
 
 class Selection(Protocol):

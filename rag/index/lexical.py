@@ -29,6 +29,9 @@ POSTINGS_BUDGET = 3_000_000
 # Chosen on TyDi QA and ARCD together (rag.text.lexical_terms has the figures).
 CHUNK_K1, CHUNK_B = 0.5, 0.5
 LUCENE_K1, LUCENE_B = 1.2, 0.75
+# The three lexical fields with their k1 and b: the chunk (n-gram saturation), its whole article
+# and its title (BM25's usual settings).
+FIELD_BM25 = {"chunks": (CHUNK_K1, CHUNK_B), "documents": (LUCENE_K1, LUCENE_B), "titles": (LUCENE_K1, LUCENE_B)}
 _FILES = ("terms", "columns", "starts", "rows", "weights")
 _SLICE = 1 << 24
 

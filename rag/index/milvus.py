@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -27,6 +28,7 @@ import numpy as np
 
 from rag.errors import IndexCorruptError, IndexMissingError, QueryError
 from rag.index import lexical
+from rag.index.backend import LEXICAL_FIELDS
 from rag.index.fields import chunk_terms, document_terms, title_terms
 from rag.index.filters import RANGE_KEYS, check_date, date_bounds, pad_date
 from rag.types import Chunk, Document
@@ -169,7 +171,7 @@ class _Writer:
         schema = self.client.create_schema(auto_id=False)
         schema.add_field("id", DataType.INT64, is_primary=True)
         schema.add_field("vector", DataType.FLOAT_VECTOR, dim=self.dimension)
-        for field in lexical_fields():
+        for field in LEXICAL_FIELDS:
             schema.add_field(f"{field}_terms", DataType.SPARSE_FLOAT_VECTOR)
         schema.add_field("doc_id", DataType.VARCHAR, max_length=4096)
         schema.add_field("title", DataType.VARCHAR, max_length=65_535)
@@ -181,13 +183,13 @@ class _Writer:
         _filter_schema(schema)
         index = self.client.prepare_index_params()
         _vector_index(index, "vector", large)
-        for field in lexical_fields():
+        for field in LEXICAL_FIELDS:
             index.add_index(f"{field}_terms", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
         self.client.create_collection(self.name("chunks"), schema=schema, index_params=index)
         by_id = {document.id: row for row, document in enumerate(documents)}
-        chunk_weights = _sparse_rows(lexical.weigh((chunk_terms(chunk) for chunk in chunks), *_bm25("chunks")))
-        document_weights = _sparse_rows(lexical.weigh((document_terms(d) for d in documents), *_bm25("documents")))
-        title_weights = _sparse_rows(lexical.weigh((title_terms(d) for d in documents), *_bm25("titles")))
+        chunk_weights = _sparse_rows(lexical.weigh((chunk_terms(chunk) for chunk in chunks), *lexical.FIELD_BM25["chunks"]))
+        document_weights = _sparse_rows(lexical.weigh((document_terms(d) for d in documents), *lexical.FIELD_BM25["documents"]))
+        title_weights = _sparse_rows(lexical.weigh((title_terms(d) for d in documents), *lexical.FIELD_BM25["titles"]))
         rows = ({"id": chunk.chunk_id, "vector": vectors[i].tolist(), "chunks_terms": chunk_weights[i],
                  "documents_terms": document_weights[by_id[chunk.doc_id]], "titles_terms": title_weights[by_id[chunk.doc_id]],
                  "doc_id": chunk.doc_id, "title": chunk.title, "text": chunk.text, "start": chunk.start, "end": chunk.end,
@@ -303,8 +305,6 @@ class MilvusIndex:
             sentences += self.client.query(self._names["sentences"], filter=f"chunk in {json.dumps(batch)}",
                                            output_fields=["id", "chunk", "vector"])
         sentences.sort(key=lambda row: row["id"])
-        from dataclasses import replace
-
         return ([replace(chunk, chunk_id=new_id[chunk.chunk_id]) for chunk in old_chunks],
                 np.asarray([vectors[c.chunk_id] for c in old_chunks], np.float32).reshape(len(old_chunks), dimension),
                 np.asarray([new_id[row["chunk"]] for row in sentences], np.int64),
@@ -406,18 +406,6 @@ class _Documents(Mapping):
     def __iter__(self) -> Iterator[str]:
         rows = _query_all(self._index.client, self._index._names["documents"], "part == 0", ["row", "doc_id"])
         return (row["doc_id"] for row in sorted(rows, key=lambda row: row["row"]))
-
-
-def lexical_fields() -> tuple[str, ...]:
-    from rag.index.backend import LEXICAL_FIELDS
-
-    return LEXICAL_FIELDS
-
-
-def _bm25(field: str) -> tuple[float, float]:
-    from rag.index.store import FIELD_BM25
-
-    return FIELD_BM25[field]
 
 
 def _sparse_rows(weighed: lexical.Weights) -> list[dict[int, float]]:

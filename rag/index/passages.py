@@ -53,6 +53,11 @@ class Passages:
         with self._lock:
             return self._db.execute(sql, parameters).fetchall()
 
+    def last_rows(self) -> tuple[int, int]:
+        """The last document and chunk row numbers (-1 when empty): primary keys, read without a scan."""
+        return tuple(-1 if row is None else row for row in (self.query("SELECT max(row) FROM documents")[0][0],
+                                                             self.query("SELECT max(row) FROM chunks")[0][0]))
+
     def close(self) -> None:
         self._db.close()
 

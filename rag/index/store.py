@@ -54,10 +54,6 @@ FORMAT_VERSION = 4  # 3: a checksum for every file; 4: SQLite passages, mapped v
 FULL_CHECK_BYTES = 64 * 1024 * 1024
 _SAMPLE_BLOCKS, _BLOCK = 64, 64 * 1024
 _POINTER = "CURRENT"
-# BM25 k1 and b of each lexical field: chunks with saturation tuned for n-gram terms; whole
-# articles and titles with BM25's usual settings.
-FIELD_BM25 = {"chunks": (lexical.CHUNK_K1, lexical.CHUNK_B), "documents": (lexical.LUCENE_K1, lexical.LUCENE_B),
-              "titles": (lexical.LUCENE_K1, lexical.LUCENE_B)}
 
 
 @dataclass
@@ -81,8 +77,8 @@ class OpenIndex:
     def __init__(self, folder: Path, manifest: dict[str, Any]) -> None:
         self.folder, self.manifest = folder, manifest
         counts = manifest["counts"]
-        self._passages = Passages(folder / PASSAGES_FILE, counts["documents"], counts["chunks"])
-        self.documents, self.chunks = self._passages.documents, self._passages.chunks
+        self.passages = Passages(folder / PASSAGES_FILE, counts["documents"], counts["chunks"])
+        self.documents, self.chunks = self.passages.documents, self.passages.chunks
         self.columns = Columns(folder, manifest["counts"]["documents"])
         self.chunk_vectors = VectorIndex(folder, "chunks", manifest["vectors"]["chunks"])
         self.sentence_vectors_index = VectorIndex(folder, "sentences", manifest["vectors"]["sentences"])
@@ -228,7 +224,7 @@ class IndexStore:
         rows = {"chunks": (chunk_terms(chunk) for chunk in data.chunks),
                 "documents": (document_terms(document) for document in data.documents),
                 "titles": (title_terms(document) for document in data.documents)}
-        for name, (k1, b) in FIELD_BM25.items():
+        for name, (k1, b) in lexical.FIELD_BM25.items():
             lexical.write_lexical_index(folder, name, rows[name], k1, b)
         _write_jsonl(folder / "vocabulary.jsonl", ({"language": lang, "word": word} for lang, word in data.vocabulary))
         save_array(folder / "vocabulary.npy", data.vocabulary_vectors.astype(np.float32))
@@ -304,7 +300,7 @@ def _data_files(folder: Path, manifest: dict[str, Any]) -> list[str]:
     vectors = manifest.get("vectors", {})
     return [PASSAGES_FILE, *column_files(folder), *vector_files("chunks", vectors.get("chunks", {})),
             *vector_files("sentences", vectors.get("sentences", {})), "sentence_chunks.npy",
-            *(name for field in FIELD_BM25 for name in lexical.file_names(field)),
+            *(name for field in LEXICAL_FIELDS for name in lexical.file_names(field)),
             "vocabulary.jsonl", "vocabulary.npy"]
 
 
@@ -350,10 +346,7 @@ def _inconsistency(data: OpenIndex) -> str | None:
     manifest, counts = data.manifest, data.manifest.get("counts", {})
     if not isinstance(manifest.get("embedding_model"), str) or not isinstance(manifest.get("dimension"), int):
         return "the manifest names no embedding model or dimension"
-    last_chunk = data._passages.query("SELECT max(row) FROM chunks")[0][0]  # the primary key: no scan
-    last_document = data._passages.query("SELECT max(row) FROM documents")[0][0]
-    if (last_chunk if last_chunk is not None else -1) != counts["chunks"] - 1 or \
-            (last_document if last_document is not None else -1) != counts["documents"] - 1:
+    if data.passages.last_rows() != (counts["documents"] - 1, counts["chunks"] - 1):
         return "the manifest's counts differ from the passages stored"
     if len(data.chunk_vectors) != len(data.chunks) or len(data.sentence_vectors_index) != len(data.sentence_chunks) \
             or len(data.columns.chunk_documents) != len(data.chunks):

@@ -28,7 +28,7 @@ import numpy as np
 from embeddings import Embedder
 from rag.config import calibration_for
 from rag.errors import ModelMismatchError, QueryError
-from rag.index.backend import SearchIndex, open_index
+from rag.index.backend import LexicalHits, SearchIndex, open_index
 from rag.index.fields import embedded_sentences
 from rag.text import clean_input, detect_language, lexical_terms
 from rag.translation import WordTranslator
@@ -111,7 +111,8 @@ class Retriever:
         share = self.calibration.sentence_weight
         return (1 - share) * chunk_scores + share * best_sentence
 
-    def _lexical_fields(self, query: str, filters: dict[str, Any] | None, depth: int) -> list[tuple[Any, float]]:
+    def _lexical_fields(self, query: str, filters: dict[str, Any] | None,
+                        depth: int) -> list[tuple[LexicalHits, float]]:
         """BM25 hits per passage language, each with the weight of a full match: the query for
         passages in its own language, its translation for the other; in the query's language, the
         passage's article and title add their shares. Each field is scaled to its best match."""
