@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Iterator, Protocol
 
 import numpy as np
 
@@ -83,6 +83,34 @@ class SearchIndex(Protocol):
         """For an update: these documents' chunks (renumbered 0..), their vectors, and their
         sentences' owners and vectors."""
         ...
+
+
+class ChunkSequence(Sequence):
+    """An index's chunks by id (0 .. size-1), read on demand: a backend fetches a run of ids."""
+
+    RUN = 1_000  # chunks fetched at a time while iterating
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, position):
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(self._size))]
+        position = int(position) + (self._size if position < 0 else 0)
+        if not 0 <= position < self._size:
+            raise IndexError(f"chunk {position} is not in this index")
+        return self._fetch(position, position + 1)[0]
+
+    def __iter__(self) -> Iterator[Chunk]:
+        for start in range(0, self._size, self.RUN):
+            yield from self._fetch(start, min(start + self.RUN, self._size))
+
+    def _fetch(self, start: int, stop: int) -> list[Chunk]:
+        """Chunks start .. stop-1, in order."""
+        raise NotImplementedError
 
 
 def index_store(location: str | Path):

@@ -18,7 +18,7 @@ import fcntl
 import json
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -28,7 +28,7 @@ import numpy as np
 
 from rag.errors import IndexCorruptError, IndexMissingError, QueryError
 from rag.index import lexical
-from rag.index.backend import LEXICAL_FIELDS
+from rag.index.backend import LEXICAL_FIELDS, ChunkSequence
 from rag.index.fields import chunk_terms, document_terms, title_terms
 from rag.index.filters import RANGE_KEYS, check_date, date_bounds, pad_date
 from rag.types import Chunk, Document
@@ -356,27 +356,14 @@ class _SparseHits:
         return np.asarray([self._known.get(int(i), 0.0) for i in ids], np.float32)
 
 
-class _Chunks(Sequence):
+class _Chunks(ChunkSequence):
     def __init__(self, index: MilvusIndex) -> None:
+        super().__init__(index.count("", "chunks"))
         self._index = index
-        self._size = index.count("", "chunks")
 
-    def __len__(self) -> int:
-        return self._size
-
-    def __getitem__(self, position):
-        if isinstance(position, slice):
-            return [self[i] for i in range(*position.indices(self._size))]
-        position = int(position) + (self._size if position < 0 else 0)
-        rows = self._index._get("chunks", [position], _CHUNK_FIELDS) if 0 <= position < self._size else []
-        if not rows:
-            raise IndexError(f"chunk {position} is not in this index")
-        return _chunk(rows[0])
-
-    def __iter__(self) -> Iterator[Chunk]:
-        for start in range(0, self._size, _BATCH):
-            yield from (_chunk(row) for row in sorted(self._index._get("chunks", range(start, min(start + _BATCH, self._size)),
-                                                                       _CHUNK_FIELDS), key=lambda row: row["id"]))
+    def _fetch(self, start: int, stop: int) -> list[Chunk]:
+        rows = self._index._get("chunks", range(start, stop), _CHUNK_FIELDS)
+        return [_chunk(row) for row in sorted(rows, key=lambda row: row["id"])]
 
     def of_documents(self, doc_ids: Iterable[str]) -> list[Chunk]:
         rows = []

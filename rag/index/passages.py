@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from rag.index.backend import ChunkSequence
 from rag.types import Chunk, Document
 
 FILE = "passages.sqlite"
@@ -77,26 +78,14 @@ def _document(row: tuple) -> Document:
     return Document(doc_id, title, text, language, json.loads(metadata), content_hash)
 
 
-class _Chunks(Sequence):
+class _Chunks(ChunkSequence):
     def __init__(self, passages: Passages, size: int) -> None:
+        super().__init__(size)
         self._passages = passages
-        self._size = size
 
-    def __len__(self) -> int:
-        return self._size
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(self._size))]
-        index = int(index) + (self._size if index < 0 else 0)
-        if not 0 <= index < self._size:
-            raise IndexError(f"chunk {index} is not in this index")
-        return _chunk(self._passages.query(f"{_CHUNK_SQL} WHERE c.row = ?", (index,))[0])
-
-    def __iter__(self) -> Iterator[Chunk]:
-        for start in range(0, self._size, 5_000):
-            yield from map(_chunk, self._passages.query(f"{_CHUNK_SQL} WHERE c.row >= ? AND c.row < ? ORDER BY c.row",
-                                                        (start, start + 5_000)))
+    def _fetch(self, start: int, stop: int) -> list[Chunk]:
+        return [_chunk(row) for row in self._passages.query(
+            f"{_CHUNK_SQL} WHERE c.row >= ? AND c.row < ? ORDER BY c.row", (start, stop))]
 
     def of_documents(self, doc_ids: Iterable[str]) -> list[Chunk]:
         """The chunks of these documents, in chunk order."""
