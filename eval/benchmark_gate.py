@@ -51,7 +51,7 @@ def gate(assistant: Assistant, questions: list[str]) -> tuple[np.ndarray, np.nda
     """Per question: refused by the relevance gate, and the best passage's dense score."""
     refused, best = [], []
     for question in questions:
-        passages = assistant.retriever.search(question, k=5)
+        passages = assistant._search(question, 5, None)
         refused.append(not assistant._relevant(question, passages))
         best.append(max((p.dense_score for p in passages), default=0.0))
     return np.array(refused), np.array(best)

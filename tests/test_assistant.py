@@ -12,7 +12,8 @@ from rag.answer.llm.backends import ChatBackend, load_backend
 from rag.config import Settings
 from rag.errors import QueryError
 from rag.answer.prompts import format_passages
-from rag.types import Passage
+from rag.index.indexer import Indexer
+from rag.types import Document, Passage
 
 DEIR = "004_e713a1ed33e76c5f.txt"
 # The model is shown the best sentence window; for this question it holds "7 مدنيين".
@@ -243,10 +244,11 @@ def test_reports_that_give_different_figures_are_named_side_by_side(extractive):
     assert answer.disagreement and answer.text.startswith("تختلف الأرقام")
     by_value = {figure["value"]: figure for figure in answer.figures}
     assert {100000.0, 250000.0} <= set(by_value)
-    assert by_value[100000.0]["citation"] != by_value[250000.0]["citation"]
+    first = {value: by_value[value]["sources"][0]["citation"] for value in (100000.0, 250000.0)}
+    assert first[100000.0] != first[250000.0]
     cited = {c.n: c for c in answer.citations}
-    assert cited[by_value[100000.0]["citation"]].attribution["speaker"] == "الدفاع المدني السوري"
-    assert "250 ألف مدني" in cited[by_value[250000.0]["citation"]].quote
+    assert cited[first[100000.0]].attribution["speaker"] == "الدفاع المدني السوري"
+    assert "250 ألف مدني" in cited[first[250000.0]].quote
 
 
 def test_figures_from_an_article_about_another_place_are_left_out(extractive):
@@ -257,3 +259,24 @@ def test_figures_from_an_article_about_another_place_are_left_out(extractive):
 def test_a_sentence_with_a_word_mixing_scripts_is_dropped():
     claims = parse_claims("Dعا بريتا حاجي حسن إلى وقف الهجوم [1]. قتل 7 مدنيين [2].")
     assert [claim.text for claim in claims] == ["قتل 7 مدنيين."]
+
+
+def test_a_question_naming_a_year_no_article_covers_is_refused(extractive):
+    """The seed articles are 2016 reports: "the same question in 2023" is outside the corpus."""
+    assert not extractive.ask("كم مدنياً قتل في أحياء حلب الشرقية عام 2016؟").abstained
+    refused = extractive.ask("كم مدنياً قتل في أحياء حلب الشرقية عام 2023؟")
+    assert refused.abstained and not refused.citations
+
+
+def test_reports_that_agree_on_a_figure_are_all_cited(tmp_path, embedder):
+    reports = [("a.txt", "قال الدفاع المدني السوري إن 40 مدنياً قتلوا في قصف جوي على بلدة كفرنبل بريف إدلب أمس."),
+               ("b.txt", "أفاد المرصد السوري لحقوق الإنسان بمقتل 40 مدنياً في قصف جوي على بلدة كفرنبل بريف إدلب."),
+               ("c.txt", "افتتحت في مدينة حلب مكتبة عامة جديدة تضم آلاف الكتب للأطفال والكبار.")]
+    Indexer(tmp_path / "index", embedder).run([Document(name, name, text, "ar") for name, text in reports])
+    assistant = Assistant(Retriever.open(tmp_path / "index", embedder=embedder), load_backend("extractive", Settings()))
+    answer = assistant.ask("كم مدنياً قتل في قصف كفرنبل بحسب التقارير؟")
+    assert answer.text.startswith("تتفق التقارير") and not answer.disagreement
+    [figure] = answer.figures
+    assert figure["value"] == 40.0 and len(figure["sources"]) == 2
+    cited = {c.n: c.doc_id for c in answer.citations}
+    assert {cited[source["citation"]] for source in figure["sources"]} == {"a.txt", "b.txt"}

@@ -23,6 +23,7 @@ def speakers(text: str) -> list[str]:
      ["the Syrian Observatory for Human Rights"]),
     ("13 people were killed, according to the Syrian Civil Defence.", ["the Syrian Civil Defence"]),
     ("Russian jets pounded eastern Aleppo. Fifteen others were killed.", []),
+    ("At least 48 people were killed in the village a monitoring group said Saturday.", ["a monitoring group"]),
 ])
 def test_reporting_forms(text, expected):
     assert speakers(text) == expected

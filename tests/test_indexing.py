@@ -11,7 +11,9 @@ import pytest
 
 from rag import Retriever
 from rag.errors import CorpusError
+from rag.index import indexer
 from rag.index.indexer import Indexer
+from rag.ingest.attribution import Attribution
 from rag.ingest.loaders import CorpusLoader
 from rag.index.store import IndexStore
 from tests.conftest import FAKES_CSV, REPO
@@ -78,6 +80,21 @@ def test_empty_corpus_keeps_the_old_index(seed_index_copy, tmp_path, embedder):
     with pytest.raises(CorpusError, match="left as it was"):
         index(tmp_path / "empty", seed_index_copy, embedder)
     assert len(IndexStore(seed_index_copy).read().documents) == 5
+
+
+def test_a_new_attribution_version_re_attributes_without_embedding(corpus_copy, tmp_path, light_embedder, monkeypatch):
+    index_dir = tmp_path / "index"
+    index(corpus_copy, index_dir, light_embedder)
+    before = IndexStore(index_dir).read()
+    monkeypatch.setattr(indexer, "ATTRIBUTION_VERSION", indexer.ATTRIBUTION_VERSION + 1)
+    monkeypatch.setattr(indexer, "attribute", lambda text: [Attribution(0, 5, "a new speaker")])
+    report = index(corpus_copy, index_dir, light_embedder)
+    after = IndexStore(index_dir).read()
+    assert report.rebuilt_because is None and report.embedded_chunks == 0
+    assert after.manifest["attribution_version"] == indexer.ATTRIBUTION_VERSION
+    assert np.array_equal(np.asarray(before.chunk_vectors.rows), np.asarray(after.chunk_vectors.rows))
+    first = [chunk for chunk in after.chunks if chunk.start == 0]
+    assert first and all(chunk.attributions == [{"start": 0, "end": 5, "speaker": "a new speaker"}] for chunk in first)
 
 
 def test_crash_while_writing_keeps_the_old_index(seed_index_copy, corpus_copy, embedder, monkeypatch):

@@ -40,7 +40,8 @@ def _figures_html(answer: Answer, turn: int) -> str:
     if not answer.disagreement:
         return ""
     cards = "".join(f'<div class="isnad-figure"><strong>{html.escape(figure["shown"])}</strong>'
-                    f'<span><bdi>{html.escape(figure["speaker"])}</bdi> {_cite_button(turn, figure["citation"])}</span></div>'
+                    + "".join(f'<span><bdi>{html.escape(source["speaker"])}</bdi> {_cite_button(turn, source["citation"])}</span>'
+                              for source in figure["sources"]) + "</div>"
                     for figure in answer.figures)
     return f'<div class="isnad-figures">{cards}</div>'
 

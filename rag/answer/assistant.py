@@ -29,8 +29,8 @@ from rag.answer.grounding import (GroundingChecker, citation, lacks_asked_number
 from rag.answer.llm.backends import ChatBackend, load_backend
 from rag.answer.prompts import (ABSTAIN, ANSWER_PROMPT, CONDENSE_PROMPT, LANGUAGE_NAMES, NOT_FOUND,
                          QUOTING_OTHER_LANGUAGE, REFUSE_META, UNSUPPORTED_LANGUAGE, format_passages)
-from rag.answer.quantities import asks_how_many
-from rag.answer.reports import ACCORDING_TO, DIFFER, SEPARATOR, asks_about_reports, differing_figures, reports
+from rag.answer.quantities import asks_how_many, years
+from rag.answer.reports import ACCORDING_TO, asks_about_reports, figures_text, reported_figures, reports
 from rag.search.retriever import Retriever
 from rag.text import clean_input, detect_language
 from rag.types import Passage
@@ -79,7 +79,7 @@ class Assistant:
             yield self._abstain(REFUSE_META[language], language, question, started)
             return
         standalone = self._standalone(question, history)
-        passages = self.retriever.search(standalone, k=PASSAGES, filters=filters)
+        passages = self._search(standalone, PASSAGES, filters)
         retrieved = time.perf_counter()
         if not self._relevant(standalone, passages):
             yield self._abstain(ABSTAIN[language], language, standalone, started)
@@ -106,6 +106,18 @@ class Assistant:
         rewritten = (CONDENSE_PROMPT | self.backend.model).invoke({"history": transcript, "question": question})
         text = str(rewritten.content).strip().splitlines()[0] if str(rewritten.content).strip() else ""
         return text or question
+
+    def _search(self, question: str, k: int, filters: dict[str, Any] | None) -> list[Passage]:
+        """The best k passages, less those from articles that cannot answer a question naming a
+        year: one that neither mentions the year nor is dated in it. However alike the words, a
+        corpus of 2016 reports holds nothing on "the 2023 earthquake"."""
+        passages = self.retriever.search(question, k=k, filters=filters)
+        asked = years(question)
+        if not asked:
+            return passages
+        documents = self.retriever.index.documents
+        return [passage for passage in passages
+                if asked & years(f"{passage.metadata.get('date', '')} {documents[passage.doc_id].text}")]
 
     def _relevant(self, question: str, passages: list[Passage]) -> bool:
         """Relevant: a passage close enough in meaning (the bar is lower across languages, where
@@ -187,25 +199,27 @@ class Assistant:
         return answer
 
     def _compare_figures(self, question: str, filters: dict[str, Any] | None, language: str) -> Answer | None:
-        """Reports that disagree on the count asked about: each figure with who gave it [n]. Searched
-        deeper than one answer needs: the other report is rarely among the first passages."""
-        passages = self.retriever.search(question, k=FIGURE_PASSAGES, filters=filters)
-        figures = differing_figures(question, passages, self.checker, self.calibration.min_sentence_score,
-                                    self.retriever.index.documents)
+        """The count asked about as every article gives it, each figure with who gave it [n], and
+        whether the reports differ or agree. Searched deeper than one answer needs: the other
+        report is rarely among the first passages."""
+        passages = self._search(question, FIGURE_PASSAGES, filters)
+        figures = reported_figures(question, passages, self.checker, self.calibration.min_sentence_score,
+                                   self.retriever.index.documents)
         if not figures:
             return None
-        kept = [(AnswerSentence(f"{figure.shown(language)} {ACCORDING_TO[language]} {figure.speaker}", [figure.passage],
-                                1.0), {figure.passage: figure.span}) for figure in figures]
+        kept = [(AnswerSentence(f"{figure.shown(language)} {ACCORDING_TO[language]} {report.speaker}", [report.passage],
+                                1.0), {report.passage: report.span}) for figure in figures for report in figure.reports]
         answer = self._compose(kept, passages, language, "figures")
-        answer.text = DIFFER[language] + SEPARATOR[language].join(
-            sentence.marked() for sentence in answer.sentences) + "."
-        answer.figures = [{"value": f.value, "shown": f.shown(language), "citation": s.citations[0], "speaker": f.speaker}
-                          for f, s in zip(figures, answer.sentences)]
+        numbers = iter(sentence.citations[0] for sentence in answer.sentences)  # renumbered in order of use
+        answer.figures = [{"value": figure.value, "shown": figure.shown(language),
+                           "sources": [{"citation": next(numbers), "speaker": report.speaker} for report in figure.reports]}
+                          for figure in figures]
+        answer.text = figures_text(answer.figures, language)
         return answer
 
     def _gather_reports(self, question: str, filters: dict[str, Any] | None, language: str) -> Answer | None:
         """One quote from each relevant article, each with who says it; None if only one article has one."""
-        passages = self.retriever.search(question, k=REPORT_PASSAGES, filters=filters)
+        passages = self._search(question, REPORT_PASSAGES, filters)
         found = reports(question, passages, self.checker, self._quote_bar(question, passages)) if passages else []
         if len(found) < 2:
             return None

@@ -23,10 +23,16 @@ _NUMBER_WORDS = frozenset(search_tokens(
     "مئة ألف مليون مليار one two three four five six seven eight nine ten eleven twelve twenty thirty forty "
     "fifty hundred thousand million billion"))
 _WEEKDAYS_LIKE_NUMBERS = "الاثنين|الثلاثاء|الاربعاء"  # Monday..Wednesday are "the two/three/four"
-_DATE = re.compile(rf"\b(?:1[89]|20)\d\d\b|\d{{1,2}}\s*(?:من شهر\s*)?(?:{_MONTHS})\b|\b(?:{_WEEKDAYS_LIKE_NUMBERS})\b")
+_YEAR = r"\b(?:1[89]|20)\d\d\b"
+_DATE = re.compile(rf"{_YEAR}|\d{{1,2}}\s*(?:من شهر\s*)?(?:{_MONTHS})\b|\b(?:{_WEEKDAYS_LIKE_NUMBERS})\b")
 # Questions whose answer is a number.
 _QUANTITY = re.compile(r"(^|\s)كم(\s|$)|how (many|much)|number of|عدد|نسبة|percentage|share", re.IGNORECASE)
 COUNT_WINDOW = 3  # tokens either side of a number: "250 ألف مدني"
+
+
+def years(text: str) -> set[str]:
+    """The years a text names ("2016", "٢٠١٦"; not a decade such as "the 1980s")."""
+    return set(re.findall(rf"{_YEAR}(?!['’]?s\b)", normalise(text)))
 
 
 def asks_how_many(question: str) -> bool:
@@ -84,6 +90,11 @@ def _event(tokens: list[str]) -> str | None:
     count of the dead does not answer how many were besieged (None: no such word)."""
     return next((name for name, stems in _EVENTS.items()
                  if any(_same_word(token, stem) for token in tokens for stem in stems)), None)
+
+
+def is_event_word(token: str) -> bool:
+    """"killed", "مقتل", "نزوح"...: words of what happened to the people counted."""
+    return _event([token]) is not None
 
 
 def asked_thing(question: str) -> str:

@@ -16,12 +16,14 @@ import re
 from dataclasses import dataclass
 
 from rag.answer.grounding import GroundingChecker, citation
-from rag.answer.quantities import COUNT_NOUNS, asked_counts
+from rag.answer.quantities import COUNT_NOUNS, asked_counts, is_event_word
 from rag.text import search_tokens
 from rag.types import Document, Passage
 
 DIFFER = {"ar": "تختلف الأرقام بين التقارير: ", "en": "The reports give different figures: "}
+AGREE = {"ar": "تتفق التقارير: ", "en": "The reports agree: "}
 ACCORDING_TO = {"ar": "بحسب", "en": "according to"}
+AND = {"ar": " و", "en": " and "}
 SEPARATOR = {"ar": "؛ ", "en": "; "}
 _MOST_FIGURES = 4
 _MOST_REPORTS = 5
@@ -57,11 +59,17 @@ def reports(question: str, passages: list[Passage], checker: GroundingChecker,
 
 
 @dataclass
-class Figure:
-    value: float
+class Report:
+    """One article's report of a figure."""
     passage: int  # 1-based, into the passages searched
     span: tuple[int, int]  # the quoted sentence, within the passage's text
     speaker: str  # who the sentence says gave the figure (else the outlet, else the article's title)
+
+
+@dataclass
+class Figure:
+    value: float
+    reports: list[Report]  # one per article that gives it, best first
 
     def shown(self, language: str) -> str:
         if language == "ar" and self.value >= 1000 and self.value % 1000 == 0:
@@ -69,13 +77,15 @@ class Figure:
         return f"{self.value:,.0f}" if language == "en" else f"{self.value:g}"
 
 
-def differing_figures(question: str, passages: list[Passage], checker: GroundingChecker, minimum: float,
-                      documents: dict[str, Document]) -> list[Figure]:
-    """One figure per distinct value, from at least two articles; [] when the reports agree.
-    Only articles that name everything the question names count: 700 besieged in Deir ez-Zor is
-    no figure for "how many were besieged in Aleppo"."""
+def reported_figures(question: str, passages: list[Passage], checker: GroundingChecker, minimum: float,
+                     documents: dict[str, Document]) -> list[Figure]:
+    """The figures the articles give for what the question counts, each with every article that
+    gives it: several values when the reports differ, one when they agree; [] unless two articles
+    give a figure. Only articles that name everything the question names count: 700 besieged in
+    Deir ez-Zor is no figure for "how many were besieged in Aleppo". What happened ("killed",
+    "بمقتل") is read beside the number instead, where the wording varies more."""
     picks = checker.best_sentences(question, passages, limit=2 * _MOST_FIGURES, minimum=minimum)
-    terms = set(search_tokens(question)) - COUNT_NOUNS - _ABOUT_SOURCES
+    terms = {term for term in set(search_tokens(question)) - COUNT_NOUNS - _ABOUT_SOURCES if not is_event_word(term)}
     figures: dict[float, Figure] = {}
     for n, (start, end), _ in picks:
         passage = passages[n - 1]
@@ -83,12 +93,28 @@ def differing_figures(question: str, passages: list[Passage], checker: Grounding
         if document is None or not terms <= set(search_tokens(f"{document.title}\n{document.text}")):
             continue
         for value in asked_counts(question, passage.text[start:end]):
-            if value not in figures:
-                figures[value] = Figure(value, n, (start, end), _speaker(passage, start, end))
+            figure = figures.setdefault(value, Figure(value, []))
+            if all(passages[r.passage - 1].doc_id != passage.doc_id for r in figure.reports):
+                figure.reports.append(Report(n, (start, end), _speaker(passage, start, end)))
     # Two articles: within one article two figures are as often two different counts (a raid's dead
     # and a month's) as two reports of one.
-    documents = {passages[f.passage - 1].doc_id for f in figures.values()}
-    return list(figures.values())[:_MOST_FIGURES] if len(figures) > 1 and len(documents) > 1 else []
+    articles = {passages[r.passage - 1].doc_id for figure in figures.values() for r in figure.reports}
+    return list(figures.values())[:_MOST_FIGURES] if len(articles) > 1 else []
+
+
+def figures_text(figures: list[dict], language: str) -> str:
+    """"The reports give different figures: 50 according to Mounzer Khalil [1] [2]; 100 according to
+    the health directorate [3]." (figures as `Answer.figures` holds them)."""
+    def sources(figure: dict) -> str:
+        by_speaker: dict[str, list[int]] = {}
+        for source in figure["sources"]:
+            by_speaker.setdefault(source["speaker"], []).append(source["citation"])
+        return AND[language].join(speaker + "".join(f" [{n}]" for n in sorted(numbers))
+                                  for speaker, numbers in by_speaker.items())
+
+    lead = DIFFER if len(figures) > 1 else AGREE
+    return lead[language] + SEPARATOR[language].join(
+        f"{figure['shown']} {ACCORDING_TO[language]} {sources(figure)}" for figure in figures) + "."
 
 
 def _speaker(passage: Passage, start: int, end: int) -> str:

@@ -47,7 +47,8 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     sentences: list[AnswerSentence] = field(default_factory=list)
     question: str = ""  # the standalone question that was searched
-    # Figures the reports give for what the question counts, when they differ: {"value", "shown", "citation", "speaker"}.
+    # The figures the reports give for what the question counts, when two articles give one:
+    # {"value", "shown", "sources": [{"citation", "speaker"}]}; several figures when they differ.
     figures: list[dict[str, Any]] = field(default_factory=list)
 
     @property

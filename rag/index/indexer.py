@@ -86,7 +86,9 @@ class Indexer:
             return None, f"the previous index could not be read ({error})"
         old = {key: previous.manifest.get(key) for key in self._settings()}
         for key, value in self._settings().items():
-            if old[key] != value:
+            # Speakers are found from the text, not the vectors: a new attribution_version
+            # re-attributes the stored chunks (in _build) and re-embeds nothing.
+            if old[key] != value and key != "attribution_version":
                 return None, f"{key} changed ({old[key]} -> {value})"
         return previous, None
 
@@ -105,6 +107,8 @@ class Indexer:
         report.removed = sorted(doc_id for doc_id in old_docs if doc_id not in current)
 
         chunks, chunk_vectors, sentence_chunks, sentence_vectors = self._reuse(reused, previous)
+        if previous is not None and previous.manifest.get("attribution_version") != ATTRIBUTION_VERSION:
+            chunks = _attributed(list(chunks), reused)
         new_chunks = SentenceChunker(self.embedder.count_tokens, self.max_tokens, self.overlap_tokens).run(fresh)["chunks"]
         new_chunks = [_renumber(chunk, len(chunks) + i) for i, chunk in enumerate(_attributed(new_chunks, fresh))]
         new_vectors, new_sentence_chunks, new_sentence_vectors = self._embed(new_chunks)

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import takewhile
 
 from rag.text import sentence_spans
 
-ATTRIBUTION_VERSION = 1  # recorded in the index manifest: a change here re-attributes old indexes
+ATTRIBUTION_VERSION = 2  # recorded in the index manifest: a change here re-attributes old indexes
 _MARKS = "[\u064b-\u0652\u0670\u0640]*"  # diacritics and tatweel may sit between any two letters
 _VERBS = ("قال قالت أفاد أفادت ذكر ذكرت أكد أكدت أعلن أعلنت أشار أشارت أوضح أوضحت صرح صرحت لفت لفتت "
           "تابع تابعت أضاف أضافت بين نقل نقلت دعا دعت طالب طالبت حذر حذرت اعتبر اعتبرت شدد شددت كتب كتبت "
@@ -138,9 +139,12 @@ def _english_speaker(sentence: str) -> tuple[str | None, bool]:
         return _trimmed(match.group(1).split()), False
     for match in _EN_VERB.finditer(sentence):
         after = re.match(r"\s+((?:[A-Z][\w.'-]*\s?){1,5})", sentence[match.end():])  # '"...," said John Smith'
+        # "said Saturday": a day or a month after the verb is when, not who.
+        name = after and _trimmed(list(takewhile(lambda word: word.strip(".,").lower() not in _EN_STOPS,
+                                                 after.group(1).split())))
         inverted = match.group(1) not in ("told", "urged", "urges", "condemned", "condemns")  # their object is not the speaker
-        if after and inverted and not sentence[:match.start()].rstrip().endswith(("it", "he", "she", "they")):
-            return after.group(1).strip(), False
+        if name and inverted and not sentence[:match.start()].rstrip().endswith(("it", "he", "she", "they")):
+            return name, False
         if speaker := _name_before(sentence[:match.start()]) or _leading_name(sentence[:match.start()]):
             return speaker, False  # "... the Observatory said"; "The Observatory, which ..., said"
     if match := _EN_ACCORDING.search(sentence):
