@@ -34,6 +34,9 @@ USE_MODEL_NAME = "use-multilingual"
 PROGRESS_BATCHES = 4  # batches per progress-bar step: each step is sorted by length inside sentence-transformers
 _E5_PROMPTS = {"query": "query: ", "document": "passage: "}
 _LOADING = threading.Lock()
+# A document prompt with a place for the title (EmbeddingGemma's "title: none | text: "). Filled in
+# for chunks, measured on xquad-dev (hybrid R@1): Arabic 0.961 -> 0.964, English->Arabic 0.926 -> 0.930.
+_TITLE_SLOT = "title: none"
 _LOADED: dict[tuple[str, str, int, str], "SentenceTransformer"] = {}
 
 
@@ -129,10 +132,28 @@ class Embedder:
         vector.flags.writeable = False
         return vector
 
-    def encode_documents(self, texts: list[str], progress_bar: bool = False) -> np.ndarray:
-        return self._encode(texts, "document", progress_bar=progress_bar)
+    def encode_documents(self, texts: list[str], progress_bar: bool = False,
+                         titles: list[str] | None = None) -> np.ndarray:
+        """Passage vectors. With `titles` (each text's article title), the title goes where the model's
+        document prompt has a place for it (EmbeddingGemma's "title: ... | text: ", as it was
+        trained), else on a line before the text."""
+        if titles is None:
+            return self._encode(texts, "document", progress_bar=progress_bar)
+        template = self.document_template
+        titled = [template.format(title=" ".join(title.split()) or "none", text=text)
+                  for title, text in zip(titles, texts, strict=True)]
+        return self._encode(titled, None, progress_bar=progress_bar)
 
-    def _encode(self, texts: list[str], prompt_name: str, progress_bar: bool) -> np.ndarray:
+    @property
+    def document_template(self) -> str:
+        """How a titled passage is put to the model (an index records it: vectors made from other
+        inputs are not comparable)."""
+        prompt = (self.model.prompts or {}).get("document", "").replace("{", "{{").replace("}", "}}")
+        if _TITLE_SLOT in prompt:
+            return prompt.replace(_TITLE_SLOT, "title: {title}", 1) + "{text}"
+        return prompt + "{title}\n{text}"
+
+    def _encode(self, texts: list[str], prompt_name: str | None, progress_bar: bool) -> np.ndarray:
         model = self.model
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)

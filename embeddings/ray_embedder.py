@@ -27,7 +27,8 @@ class RayEmbedder(Embedder):
         self.address = address  # None: start a Ray on this machine; "auto" or ray://...: join a cluster
         self.workers = workers
 
-    def encode_documents(self, texts: list[str], progress_bar: bool = False) -> np.ndarray:
+    def encode_documents(self, texts: list[str], progress_bar: bool = False,
+                         titles: list[str] | None = None) -> np.ndarray:
         if not texts:
             return super().encode_documents(texts)
         import ray
@@ -41,11 +42,12 @@ class RayEmbedder(Embedder):
         worker = ray.remote(num_cpus=0 if gpus else self.threads, num_gpus=1 if gpus else 0)(_Worker)
         pool = ActorPool([worker.remote(self.model_name, self.batch_size, self.threads, self.home,
                                         "cuda" if gpus else "cpu") for _ in range(count)])
-        batches = [list(texts[start:start + TEXTS_PER_TASK]) for start in range(0, len(texts), TEXTS_PER_TASK)]
+        batches = [(list(texts[start:start + TEXTS_PER_TASK]), titles and list(titles[start:start + TEXTS_PER_TASK]))
+                   for start in range(0, len(texts), TEXTS_PER_TASK)]
         parts = []
         with tqdm(total=len(texts), unit="text", desc=f"embedding on Ray ({count} workers)",
                   disable=not progress_bar, smoothing=0.1) as bar:
-            for part in pool.map(lambda actor, batch: actor.encode.remote(batch), batches):  # in order
+            for part in pool.map(lambda actor, batch: actor.encode.remote(*batch), batches):  # in order
                 parts.append(part)
                 bar.update(len(part))
         return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
@@ -57,5 +59,5 @@ class _Worker:
     def __init__(self, model_name: str, batch_size: int, threads: int, home: Path | None, device: str) -> None:
         self.embedder = Embedder(model_name, batch_size, threads, home, device)
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        return self.embedder.encode_documents(texts)
+    def encode(self, texts: list[str], titles: list[str] | None) -> np.ndarray:
+        return self.embedder.encode_documents(texts, titles=titles)

@@ -25,6 +25,22 @@ def test_vectors_are_unit_length_and_cross_lingual(request, model, dimension):
     assert embedder.encode_documents([]).shape == (0, dimension)
 
 
+def test_a_title_fills_embeddinggemmas_title_slot(embedder):
+    """EmbeddingGemma was trained on "title: T | text: X"; the title is not glued onto the text."""
+    text, title = "قصفت الطائرات حي الحميدية.", "قصف على حلب"
+    [titled] = embedder.encode_documents([text], titles=[title])
+    [by_hand] = embedder._encode([f"title: {title} | text: {text}"], None, progress_bar=False)
+    [untitled] = embedder.encode_documents([text])
+    assert embedder.document_template == "title: {title} | text: {text}"
+    assert np.allclose(titled, by_hand, atol=1e-5) and not np.allclose(titled, untitled, atol=1e-3)
+
+
+def test_a_model_without_a_title_slot_reads_the_title_on_a_line_before(light_embedder):
+    [titled] = light_embedder.encode_documents(["Shelling in Aleppo"], titles=["Syria {news}"])
+    [by_hand] = light_embedder.encode_documents(["Syria {news}\nShelling in Aleppo"])
+    assert np.allclose(titled, by_hand, atol=1e-5)
+
+
 @pytest.mark.parametrize("model", ["embedder", "light_embedder"])
 def test_tokens_are_counted_with_the_models_own_tokenizer(request, model):
     embedder = request.getfixturevalue(model)

@@ -15,11 +15,6 @@ def embedded_sentences(text: str) -> list[tuple[int, int]]:
     return [(start, end) for start, end in sentence_spans(text) if len(text[start:end].split()) >= _MIN_SENTENCE_WORDS]
 
 
-def embedding_text(chunk: Chunk) -> str:
-    """What the dense side reads: the title gives every chunk its article's context."""
-    return f"{chunk.title}\n{chunk.text}"
-
-
 def chunk_terms(chunk: Chunk) -> list[str]:
     return lexical_terms(f"{chunk.title}\n{chunk.text}")
 

@@ -20,7 +20,7 @@ from rag.config import Settings, calibration_for
 from rag.errors import CorpusError, IndexCorruptError, IndexMissingError
 from rag.index.backend import SearchIndex, index_store
 from rag.index.store import FORMAT_VERSION, IndexData
-from rag.index.fields import embedded_sentences, embedding_text
+from rag.index.fields import embedded_sentences
 from rag.text import NORMALISER_VERSION
 from rag.translation import build_vocabulary
 from rag.types import Chunk, Document
@@ -70,7 +70,8 @@ class Indexer:
         return report
 
     def _settings(self) -> dict:
-        return {"embedding_model": self.embedder.model_name, "normaliser_version": NORMALISER_VERSION,
+        return {"embedding_model": self.embedder.model_name, "document_input": self.embedder.document_template,
+                "normaliser_version": NORMALISER_VERSION,
                 "attribution_version": ATTRIBUTION_VERSION,
                 "chunking": {"max_tokens": self.max_tokens, "overlap_tokens": self.overlap_tokens,
                              "counted_with": "embedding model tokenizer", "version": CHUNKING_VERSION}}
@@ -147,14 +148,15 @@ class Indexer:
         return previous.reusable([document.id for document in reused])
 
     def _embed(self, chunks: list[Chunk]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Chunk vectors, and one vector per sentence (a passage also scores by its best sentence)."""
+        """Chunk vectors (each read with its article's title), and one vector per sentence (a passage
+        also scores by its best sentence)."""
         sentences, owners = [], []
         for chunk in chunks:
             for start, end in embedded_sentences(chunk.text):
                 sentences.append(chunk.text[start:end])
                 owners.append(chunk.chunk_id)
-        texts = [embedding_text(chunk) for chunk in chunks]
-        chunk_vectors = self.embedder.encode_documents(texts, progress_bar=self.progress_bar)
+        chunk_vectors = self.embedder.encode_documents([c.text for c in chunks], progress_bar=self.progress_bar,
+                                                       titles=[c.title for c in chunks])
         sentence_vectors = self.embedder.encode_documents(sentences, progress_bar=self.progress_bar)
         return chunk_vectors, np.array(owners, dtype=np.int64), sentence_vectors
 
