@@ -10,6 +10,7 @@ import pytest
 from embeddings import Embedder, embeddinggemma, prompts_for
 from rag.config import Settings
 from rag.errors import ModelUnavailableError
+from rag.index import vectors as vector_store
 from rag.index.vectors import VectorIndex, write_vectors
 
 SENTENCES = ["حلب مدينة سورية", "Aleppo is a city in Syria", "The cat sat on the mat"]
@@ -123,7 +124,8 @@ def test_an_unloadable_model_gets_a_clear_error(monkeypatch, tmp_path):
         Embedder(str(tmp_path / "no-such-model")).warm_up()
 
 
-def test_large_indexes_switch_to_an_ivf_index_with_measured_recall_and_exact_scores(tmp_path):
+def test_large_indexes_switch_to_an_ivf_index_with_measured_recall_and_exact_scores(tmp_path, monkeypatch):
+    monkeypatch.setattr(vector_store, "EXACT_FILTERED_LIMIT", 100)  # else 3,000 rows are scanned exactly
     vectors = np.random.default_rng(0).normal(size=(3000, 16)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     assert write_vectors(tmp_path, "small", vectors, exact_search_limit=5000) == {"kind": "exact", "rows": 3000}
@@ -137,12 +139,34 @@ def test_large_indexes_switch_to_an_ivf_index_with_measured_recall_and_exact_sco
         hits += len(set(ids.tolist()) & set(exact_ids.tolist()))
         assert ids[0] == row and np.allclose(scores, vectors[ids] @ vectors[row], atol=1e-6)  # scores are exact
     assert hits / 500 >= 0.95
+    # without rescoring, the 8-bit codes' scores come back: close to exact, and no float32 row is read
+    approximate.rows = _Unreadable(approximate.rows)
+    for row in range(20):
+        ids, scores = approximate.nearest(vectors[row], 10, rescore=False)
+        assert ids[0] == row and np.allclose(scores, vectors[ids] @ vectors[row], atol=0.02)
+    approximate.rows = exact.rows
     # a filter is applied before the top-k is cut, inside FAISS (broad) or exactly (narrow)
     allowed = np.zeros(3000, dtype=bool)
     allowed[::2] = True
     for mask in (allowed, np.arange(3000) < 30):
         ids, _ = approximate.nearest(vectors[1], 10, mask)
         assert len(ids) == 10 and mask[ids].all()
+
+
+class _Unreadable:
+    """Rows whose shape can be asked but whose values cannot be read."""
+
+    def __init__(self, rows: np.ndarray) -> None:
+        self.shape = rows.shape
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, item):
+        raise AssertionError("a float32 row was read")
+
+    def __matmul__(self, other):
+        raise AssertionError("the float32 rows were scanned")
 
 
 def test_the_model_is_loaded_once_per_process_and_shared_by_threads(light_embedder):

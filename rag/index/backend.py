@@ -66,7 +66,8 @@ class SearchIndex(Protocol):
     def nearest_chunks(self, vector: np.ndarray, k: int, selection: Selection) -> tuple[np.ndarray, np.ndarray]: ...
 
     def nearest_sentences(self, vector: np.ndarray, k: int, selection: Selection) -> tuple[np.ndarray, np.ndarray]:
-        """The chunks of the k nearest sentences, with the sentences' cosines."""
+        """The chunks of the k nearest sentences, with the sentences' cosines (8-bit approximations
+        past the exact-search limit: a sentence's score only lifts its chunk's)."""
         ...
 
     def similarity(self, vector: np.ndarray, chunk_ids: np.ndarray) -> np.ndarray:

@@ -110,7 +110,9 @@ class OpenIndex:
 
     def nearest_sentences(self, vector: np.ndarray, k: int, selection: "_Mask") -> tuple[np.ndarray, np.ndarray]:
         narrowing = None if selection.narrowing is None else selection.mask[np.asarray(self.sentence_chunks)]
-        ids, scores = self.sentence_vectors_index.nearest(vector, k, narrowing)
+        # A sentence's score only lifts its chunk's: the 8-bit codes' scores serve, and no float32 row
+        # of the millions of sentences is read.
+        ids, scores = self.sentence_vectors_index.nearest(vector, k, narrowing, rescore=False)
         return np.asarray(self.sentence_chunks[ids]), scores
 
     def similarity(self, vector: np.ndarray, chunk_ids: np.ndarray) -> np.ndarray:
