@@ -2,8 +2,8 @@
 
 Two backends implement it: the embedded one (`rag.index.store.OpenIndex`: FAISS/NumPy vectors,
 BM25 columns and SQLite passages in a local folder) and Milvus (`rag.index.milvus`: Milvus Lite
-in-process, or a Milvus server or cluster). Each returns top-k lists and exact scores for given
-chunks; the retriever fuses them with the encoder's calibrated weights, so both rank alike.
+in-process, or a Milvus server or cluster). Each returns top-k lists (approximate past the
+exact-search limit) and exact scores for given chunks; the retriever fuses them with the encoder's calibrated weights, so both rank alike.
 
     >>> index = open_index("milvus:.isnad/index.db")     # or a folder, or milvus+http://host:19530
     >>> selection = index.select({"source": "Anadolu"}, language="ar")
@@ -63,7 +63,10 @@ class SearchIndex(Protocol):
         """Documents per value of a metadata key."""
         ...
 
-    def nearest_chunks(self, vector: np.ndarray, k: int, selection: Selection) -> tuple[np.ndarray, np.ndarray]: ...
+    def nearest_chunks(self, vector: np.ndarray, k: int, selection: Selection) -> tuple[np.ndarray, np.ndarray]:
+        """The k nearest chunks and their cosines (8-bit approximations past the exact-search limit:
+        `similarity` gives the exact ones)."""
+        ...
 
     def nearest_sentences(self, vector: np.ndarray, k: int, selection: Selection) -> tuple[np.ndarray, np.ndarray]:
         """The chunks of the k nearest sentences, with the sentences' cosines (8-bit approximations

@@ -106,7 +106,9 @@ class OpenIndex:
         return self.columns.counts(key)
 
     def nearest_chunks(self, vector: np.ndarray, k: int, selection: "_Mask") -> tuple[np.ndarray, np.ndarray]:
-        return self.chunk_vectors.nearest(vector, k, selection.narrowing)
+        # The retriever asks `similarity` for the exact scores of every candidate it fuses: rescoring
+        # here as well would read the same scattered rows twice.
+        return self.chunk_vectors.nearest(vector, k, selection.narrowing, rescore=False)
 
     def nearest_sentences(self, vector: np.ndarray, k: int, selection: "_Mask") -> tuple[np.ndarray, np.ndarray]:
         narrowing = None if selection.narrowing is None else selection.mask[np.asarray(self.sentence_chunks)]

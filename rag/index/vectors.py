@@ -3,9 +3,10 @@ index (FAISS IVF, 8-bit scalar-quantised codes) beyond `exact_search_limit` rows
 
 The ANN index only proposes candidates; their scores are recomputed from the full float32 rows,
 so every score the search returns is exact and only the recall is approximate. A search that can
-do with the codes' scores (sentences, which only lift their chunk's score) skips that rescoring:
-at a million chunks it read 800 scattered rows per query from millions of sentences, 0.45 s of a
-0.66 s search with a cold cache. The number of
+do with the codes' scores skips that rescoring: sentences, which only lift their chunk's score
+(at a million chunks rescoring them read 800 scattered rows per query from millions of sentences,
+0.45 s of a 0.66 s search with a cold cache), and the retriever's chunk candidates, whose exact
+scores it asks for once, together with the other candidates'. The number of
 lists probed is chosen at build time on a sample of the index's own vectors as queries, and the
 recall it reached is recorded in the manifest. A filter that leaves few rows is searched exactly
 (nothing allowed is missed); a broad one is applied inside FAISS before its top-k is cut.
