@@ -116,8 +116,10 @@ class Assistant:
         if not asked:
             return passages
         documents = self.retriever.index.documents
-        return [passage for passage in passages
-                if asked & years(f"{passage.metadata.get('date', '')} {documents[passage.doc_id].text}")]
+        articles = {passage.doc_id: passage for passage in passages}  # each read once, however many passages came
+        covers = {doc_id: bool(asked & years(f"{passage.metadata.get('date', '')} {documents[doc_id].text}"))
+                  for doc_id, passage in articles.items()}
+        return [passage for passage in passages if covers[passage.doc_id]]
 
     def _relevant(self, question: str, passages: list[Passage]) -> bool:
         """Relevant: a passage close enough in meaning (the bar is lower across languages, where

@@ -3,7 +3,8 @@
 Two backends implement it: the embedded one (`rag.index.store.OpenIndex`: FAISS/NumPy vectors,
 BM25 columns and SQLite passages in a local folder) and Milvus (`rag.index.milvus`: Milvus Lite
 in-process, or a Milvus server or cluster). Each returns top-k lists (approximate past the
-exact-search limit) and exact scores for given chunks; the retriever fuses them with the encoder's calibrated weights, so both rank alike.
+exact-search limit) and exact scores for given chunks; the retriever fuses them with the
+encoder's calibrated weights, so both rank alike.
 
     >>> index = open_index("milvus:.isnad/index.db")     # or a folder, or milvus+http://host:19530
     >>> selection = index.select({"source": "Anadolu"}, language="ar")
