@@ -77,11 +77,12 @@ def build_multiplied(base_index: Path, folder: Path, size: int, settings: Settin
     """An index of `size` chunks made of perturbed copies of the base index's articles."""
     started = time.perf_counter()
     base = IndexStore(base_index).read()
-    base_chunks = list(base.chunks)
+    base = base.reusable(list(base.documents))
+    base_chunks = base.chunks
     by_document: dict[str, list[Chunk]] = {}
     for chunk in base_chunks:
         by_document.setdefault(chunk.doc_id, []).append(chunk)
-    base_documents = [base.documents[doc_id] for doc_id in by_document]
+    base_documents = [document for document in base.documents if document.id in by_document]
     rng, words = np.random.default_rng(size), random.Random(size)
     documents, chunks, sources = [], [], []
     copy = 0
@@ -99,20 +100,19 @@ def build_multiplied(base_index: Path, folder: Path, size: int, settings: Settin
                 sources.append(chunk.chunk_id)
         copy += 1
     sources = np.asarray(sources, dtype=np.int64)
-    base_owners = np.asarray(base.sentence_chunks)
+    base_owners = base.sentence_chunks
     first = np.searchsorted(base_owners, np.arange(len(base_chunks) + 1))
     per_chunk = np.diff(first)[sources]
     sentence_sources = np.concatenate([np.arange(first[s], first[s + 1]) for s in sources])
     folder.parent.mkdir(parents=True, exist_ok=True)
-    chunk_vectors = _noisy(np.asarray(base.chunk_vectors.rows), sources, folder.parent / "chunks.tmp.npy", rng)
-    sentence_vectors = _noisy(np.asarray(base.sentence_vectors_index.rows), sentence_sources,
-                              folder.parent / "sentences.tmp.npy", rng)
+    chunk_vectors = _noisy(base.chunk_vectors, sources, folder.parent / "chunks.tmp.npy", rng)
+    sentence_vectors = _noisy(base.sentence_vectors, sentence_sources, folder.parent / "sentences.tmp.npy", rng)
     owners = np.repeat(np.arange(len(chunks), dtype=np.int64), per_chunk)
-    manifest = {**base.manifest, "counts": {"documents": len(documents), "chunks": len(chunks)},
-                "documents": {}, "multiplied_from": str(base_index)}
-    manifest.pop("files", None)
+    manifest = {key: value for key, value in IndexStore(base_index).read().manifest.items()
+                if key not in ("files", "segments", "counts")}
+    manifest["multiplied_from"] = str(base_index)
     data = IndexData(manifest, documents, chunks, chunk_vectors, sentence_vectors, owners, [],
-                     np.zeros((0, base.chunk_vectors.dimension), np.float32))
+                     np.zeros((0, base.chunk_vectors.shape[1]), np.float32))
     IndexStore(folder).write(data, settings.exact_search_limit)
     for temporary in folder.parent.glob("*.tmp.npy"):
         temporary.unlink()
@@ -157,17 +157,17 @@ def measure(folder: Path) -> dict:
         results[question] = [p.chunk_id for p in retriever.search(question, k=10)]
         latencies.append(1000 * (time.perf_counter() - started))
     rss, anonymous = _rss_gb(), _rss_gb("RssAnon")
-    data = retriever.index
+    largest = max(retriever.index.segments, key=lambda segment: len(segment.chunks))
     vectors = embedder.encode_queries(questions)
-    ann_recall = float(np.mean([_overlap(data.chunk_vectors.nearest(v, 10)[0], _exact(data.chunk_vectors.rows, v))
+    ann_recall = float(np.mean([_overlap(largest.chunk_vectors.nearest(v, 10)[0], _exact(largest.chunk_vectors.rows, v))
                                 for v in vectors]))
-    filters = _filters_exact(retriever, vectors[:10])
+    filters = _filters_exact(largest, vectors[:10])
     kept = _top10_kept(retriever, questions[:EXACT_QUERIES], results)
-    return {"chunks": len(data.chunks), "open_s": open_s, "rss_gb": rss, "index_rss_gb": rss - model_rss,
+    return {"chunks": len(retriever.index.chunks), "open_s": open_s, "rss_gb": rss, "index_rss_gb": rss - model_rss,
             "anon_gb": anonymous,
             "p50_ms": float(np.percentile(latencies, 50)), "p95_ms": float(np.percentile(latencies, 95)),
             "ann_recall": ann_recall, "top10_kept": kept, "filters": filters,
-            "kind": f"chunks {manifest['vectors']['chunks']}, sentences {manifest['vectors']['sentences']}"}
+            "kind": f"chunks {largest.entry['vectors']['chunks']}, sentences {largest.entry['vectors']['sentences']}"}
 
 
 def _questions() -> list[str]:
@@ -188,9 +188,9 @@ def _overlap(found: np.ndarray, exact: np.ndarray) -> float:
     return len(set(found.tolist()) & set(exact.tolist())) / max(len(exact), 1)
 
 
-def _filters_exact(retriever, vectors: np.ndarray) -> str:
-    """Filtered dense search against exact search over the allowed rows: 'n/n' queries equal."""
-    data = retriever.index
+def _filters_exact(data, vectors: np.ndarray) -> str:
+    """Filtered dense search against exact search over the allowed rows, in the largest segment:
+    'n/n' queries equal."""
     source = max(data.columns.counts("source").items(), key=lambda item: item[1])[0]
     mask = data.columns.mask({"source": source, "date_from": "2014-01-01", "date_to": "2016-12-31"})
     equal = 0
@@ -204,8 +204,8 @@ def _filters_exact(retriever, vectors: np.ndarray) -> str:
 
 def _top10_kept(retriever, questions: list[str], results: dict[str, list[int]]) -> float:
     """Share of the retriever's top 10 that stays when both vector indexes search exactly."""
-    for vectors in (retriever.index.chunk_vectors, retriever.index.sentence_vectors_index):
-        vectors._ann = None
+    for segment in retriever.index.segments:
+        segment.chunk_vectors._ann = segment.sentence_vectors._ann = None
     return float(np.mean([_overlap(np.asarray(results[q]), np.asarray([p.chunk_id for p in retriever.search(q, k=10)]))
                           for q in questions]))
 

@@ -46,11 +46,14 @@ def main(verbose: bool) -> None:
 @click.option("--model", help="Embedding model: embeddinggemma-300m (default), use-multilingual (light) "
                                "or a sentence-transformers name.")
 @click.option("--verify", is_flag=True, help="Only check the index's files against their checksums and report.")
+@click.option("--add", is_flag=True, help="Add (or replace) the documents of --corpus and keep every other "
+                                          "document of the index: a large archive need not be read again.")
 @click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
               help="Embed on a Ray cluster: its address (auto, ray://HOST:10001), or none to start Ray on this machine.")
-def index_command(corpus_paths: tuple[Path, ...], index: str | None, model: str | None, verify: bool,
+def index_command(corpus_paths: tuple[Path, ...], index: str | None, model: str | None, verify: bool, add: bool,
                   ray_address: str | None) -> None:
-    """Index the corpus; re-runs embed only new or changed documents (and whatever is damaged)."""
+    """Index the corpus; re-runs embed only new or changed documents (and whatever is damaged), and
+    a build that was killed resumes from the vectors it had saved."""
     from rag.index.indexer import index_corpus
 
     settings = _settings(index=index, embedding_model=model, corpus_paths=tuple(corpus_paths) or None)
@@ -58,9 +61,13 @@ def index_command(corpus_paths: tuple[Path, ...], index: str | None, model: str 
         _report_health(settings.index)
         return
     ray = None if ray_address is None else "" if ray_address == "local" else ray_address
-    loaded, report = index_corpus(settings, progress_bar=True, ray_address=ray)
+    if add and not corpus_paths:
+        raise click.UsageError("--add needs the files to add: --corpus PATH")
+    loaded, report = index_corpus(settings, progress_bar=True, ray_address=ray, add=add)
     for line in loaded.warnings + loaded.duplicates:
         click.echo(f"warning: {line}", err=True)
+    if report.resumed_texts:
+        click.echo(f"resumed: {report.resumed_texts} texts' vectors came from the build that was stopped", err=True)
     if report.rebuilt_because:
         click.echo(f"rebuilt from scratch: {report.rebuilt_because}", err=True)
     click.echo(f"indexed {len(loaded.documents)} documents into {settings.index} "
@@ -79,8 +86,9 @@ def _report_health(index: str) -> None:
     data = store.read() if all(state == "ok" for state in files.values()) else None  # also checks consistency
     if data is None:
         raise click.ClickException(f"index at {index} is damaged; `isnad index` rebuilds it")
-    click.echo(f"healthy: {len(data.documents)} documents, {len(data.chunks)} chunks, "
-               f"{data.manifest['vectors']['sentences']['rows']} sentence vectors, model {data.manifest['embedding_model']}")
+    summary = store.summary(data)
+    click.echo(f"healthy: {len(data.documents)} documents, {summary['chunks']} chunks in {summary['segments']} "
+               f"segment(s), vector search: {summary['vector_index']}, model {data.manifest['embedding_model']}")
 
 
 @main.command("search")

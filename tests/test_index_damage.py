@@ -12,7 +12,7 @@ from rag import Retriever
 from rag.errors import IndexCorruptError
 from rag.index.indexer import Indexer
 from rag.ingest.loaders import CorpusLoader
-from rag.index import store
+from rag.index import checksums
 from rag.index.store import IndexStore
 from tests.conftest import CORPUS
 
@@ -31,6 +31,17 @@ def generation(index_dir):
     return index_dir / (index_dir / "CURRENT").read_text()
 
 
+def segment(index_dir):
+    """The one segment of a freshly built index."""
+    (folder,) = (index_dir / "segments").iterdir()
+    return folder
+
+
+def stored(index_dir, name):
+    """Where a file of the index lives: its generation (vocabulary) or its segment (the rest)."""
+    return generation(index_dir) / name if name.startswith("vocabulary") else segment(index_dir) / name
+
+
 def overwrite_middle(path, count=64):
     with open(path, "r+b") as handle:
         handle.seek(path.stat().st_size // 2)
@@ -42,9 +53,9 @@ def rebuild(index_dir, embedder, *corpora):
 
 
 @pytest.mark.parametrize("name", ["chunks.npy", "sentences.npy", "sentence_chunks.npy", "vocabulary.npy",
-                                  "chunks.weights.npy", "chunk_documents.npy"])
+                                  "chunks.frequencies.npy", "chunk_documents.npy"])
 def test_damaged_vectors_are_refused_and_reindexing_repairs_them(index_dir, light_embedder, name):
-    overwrite_middle(generation(index_dir) / name)
+    overwrite_middle(stored(index_dir, name))
     with pytest.raises(IndexCorruptError, match=f"{name} does not match its checksum"):
         Retriever.open(index_dir, embedder=light_embedder)
     report = rebuild(index_dir, light_embedder)
@@ -53,19 +64,19 @@ def test_damaged_vectors_are_refused_and_reindexing_repairs_them(index_dir, ligh
 
 
 def test_edited_chunk_text_is_refused(index_dir, light_embedder):
-    passages = generation(index_dir) / "passages.sqlite"
+    passages = segment(index_dir) / "passages.sqlite"
     passages.write_bytes(passages.read_bytes().replace("حلب".encode(), "حمص".encode(), 1))
     with pytest.raises(IndexCorruptError, match="passages.sqlite does not match its checksum"):
         Retriever.open(index_dir, embedder=light_embedder)
 
 
 def test_an_index_whose_checksums_were_rewritten_is_still_checked_for_consistency(index_dir, light_embedder):
-    folder = generation(index_dir)
+    folder = segment(index_dir)
     owners = np.load(folder / "chunk_documents.npy")
     np.save(folder / "chunk_documents.npy", owners + 1000)  # every chunk now names a missing document
-    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
-    manifest["files"]["chunk_documents.npy"] = store._fingerprint(folder / "chunk_documents.npy")
-    (folder / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    entry = json.loads((folder / "segment.json").read_text("utf-8"))
+    entry["files"]["chunk_documents.npy"] = checksums.fingerprint(folder / "chunk_documents.npy")
+    (folder / "segment.json").write_text(json.dumps(entry), "utf-8")
     with pytest.raises(IndexCorruptError, match="a chunk names a document that does not exist"):
         Retriever.open(index_dir, embedder=light_embedder)
 
@@ -80,8 +91,8 @@ def test_a_current_pointer_that_is_not_text_is_refused_and_reindexing_recovers(i
 
 def test_verify_reports_each_file(index_dir):
     assert set(IndexStore(index_dir).verify().values()) == {"ok"}
-    overwrite_middle(generation(index_dir) / "chunks.npy")
-    assert IndexStore(index_dir).verify()["chunks.npy"] == "damaged (checksum differs)"
+    overwrite_middle(segment(index_dir) / "chunks.npy")
+    assert IndexStore(index_dir).verify()[f"{segment(index_dir).name}/chunks.npy"] == "damaged (checksum differs)"
 
 
 def test_readers_see_no_error_through_ten_rebuilds(index_dir, light_embedder, tmp_path):
@@ -121,4 +132,4 @@ def test_two_corpus_folders_with_the_same_file_names_index_both(tmp_path, light_
     report = rebuild(tmp_path / "index", light_embedder, CORPUS, second)
     data = IndexStore(tmp_path / "index").read()
     assert "second/001_0b8ef82dd97cd181.txt" in data.documents and len(data.documents) == 6
-    assert report.chunks == len(data.chunks) and np.isfinite(data.sentence_chunks).all()
+    assert report.chunks == len(data.chunks)

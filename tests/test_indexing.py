@@ -43,16 +43,12 @@ def test_only_changed_and_new_files_are_embedded(corpus_copy, tmp_path, light_em
     assert sorted(second.unchanged) == ["000_ae54cc0608da1c8c.txt", "001_0b8ef82dd97cd181.txt",
                                         "003_b8689e71eb8b336f.txt"]
     after = IndexStore(index_dir).read()
-    new_chunks = [c for c in after.chunks if c.doc_id in ("004_e713a1ed33e76c5f.txt", "new.md")]
+    new_chunks = after.reusable(["004_e713a1ed33e76c5f.txt", "new.md"]).chunks
     assert second.embedded_chunks == len(new_chunks)
     # unchanged documents keep exactly their old vectors
-    old_vectors = np.asarray(before.chunk_vectors.rows)
-    new_vectors = np.asarray(after.chunk_vectors.rows)
-    old_by_span = {(c.doc_id, c.start): old_vectors[c.chunk_id] for c in before.chunks}
-    for chunk in after.chunks:
-        if chunk.doc_id == "000_ae54cc0608da1c8c.txt":
-            assert np.array_equal(new_vectors[chunk.chunk_id], old_by_span[(chunk.doc_id, chunk.start)])
-    assert "002_239a53276f838fa4.txt" not in after.documents
+    kept = ["000_ae54cc0608da1c8c.txt", "001_0b8ef82dd97cd181.txt"]
+    assert np.array_equal(before.reusable(kept).chunk_vectors, after.reusable(kept).chunk_vectors)
+    assert "002_239a53276f838fa4.txt" not in after.documents and len(after.documents) == 5
     # the vocabulary for query translation follows the corpus, embedding only words it has not seen
     assert first.embedded_words == len(before.vocabulary) > 500
     assert 0 < second.embedded_words < 10
@@ -64,8 +60,9 @@ def test_only_changed_and_new_files_are_embedded(corpus_copy, tmp_path, light_em
 def test_manifest_records_model_hashes_and_vector_index_kind(seed_index):
     manifest = IndexStore(seed_index).read().manifest
     assert manifest["embedding_model"] == "embeddinggemma-300m" and manifest["dimension"] == 768
-    assert manifest["vectors"]["chunks"] == {"kind": "exact", "rows": manifest["counts"]["chunks"]}
-    assert len(manifest["documents"]["000_ae54cc0608da1c8c.txt"]["content_hash"]) == 64
+    (segment,) = IndexStore(seed_index).read().segments
+    assert segment.entry["vectors"]["chunks"] == {"kind": "exact", "rows": manifest["counts"]["chunks"]}
+    assert len(IndexStore(seed_index).read().content_hashes()["000_ae54cc0608da1c8c.txt"]) == 64
     assert manifest["normaliser_version"]
 
 
@@ -92,19 +89,20 @@ def test_a_new_attribution_version_re_attributes_without_embedding(corpus_copy, 
     after = IndexStore(index_dir).read()
     assert report.rebuilt_because is None and report.embedded_chunks == 0
     assert after.manifest["attribution_version"] == indexer.ATTRIBUTION_VERSION
-    assert np.array_equal(np.asarray(before.chunk_vectors.rows), np.asarray(after.chunk_vectors.rows))
+    every = list(before.documents)
+    assert np.array_equal(before.reusable(every).chunk_vectors, after.reusable(every).chunk_vectors)
     first = [chunk for chunk in after.chunks if chunk.start == 0]
     assert first and all(chunk.attributions == [{"start": 0, "end": 5, "speaker": "a new speaker"}] for chunk in first)
 
 
 def test_crash_while_writing_keeps_the_old_index(seed_index_copy, corpus_copy, embedder, monkeypatch):
-    from rag.index import store
+    from rag.index import lexical
 
     def crash(*args):
         raise OSError("disk full")
 
     (corpus_copy / "extra.txt").write_text("خبر\nنص جديد عن حلب.", "utf-8")
-    monkeypatch.setattr(store.lexical, "write_lexical_index", crash)
+    monkeypatch.setattr(lexical, "write_lexical_index", crash)
     with pytest.raises(OSError):
         index(corpus_copy, seed_index_copy, embedder)
     monkeypatch.undo()

@@ -105,8 +105,8 @@ def test_missing_index(tmp_path):
 
 
 def test_corrupted_index(seed_index_copy):
-    generation = (seed_index_copy / "CURRENT").read_text().strip()
-    (seed_index_copy / generation / "chunks.npy").write_bytes(b"garbage")
+    segment = next((seed_index_copy / "segments").iterdir())
+    (segment / "chunks.npy").write_bytes(b"garbage")
     with pytest.raises(IndexCorruptError, match="damaged"):
         Retriever.open(seed_index_copy)
 

@@ -16,12 +16,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Iterator, Protocol
 
 import numpy as np
 
 from rag.index.lexical import FIELD_BM25
 from rag.types import Chunk, Document
+
+if TYPE_CHECKING:
+    from rag.index.segment import SegmentData
 
 LEXICAL_FIELDS = tuple(FIELD_BM25)  # BM25 over the chunk, its whole article, its title
 
@@ -84,9 +87,13 @@ class SearchIndex(Protocol):
         """The vectors of a chunk's embedded sentences, in order."""
         ...
 
-    def reusable(self, doc_ids: list[str]) -> tuple[list[Chunk], np.ndarray, np.ndarray, np.ndarray]:
-        """For an update: these documents' chunks (renumbered 0..), their vectors, and their
-        sentences' owners and vectors."""
+    def reusable(self, doc_ids: list[str]) -> "SegmentData":
+        """These documents with their chunks (renumbered 0..) and all their vectors, to write
+        elsewhere without embedding them again."""
+        ...
+
+    def content_hashes(self) -> dict[str, str]:
+        """The content hash of every document, by id (what an update compares the corpus with)."""
         ...
 
 
@@ -141,12 +148,11 @@ def copy_index(source: str | Path, target: str | Path, exact_search_limit: int =
     from rag.index.store import IndexData
 
     index = open_index(source)
-    documents = list(index.documents.values())
-    chunks, chunk_vectors, owners, sentence_vectors = index.reusable([document.id for document in documents])
-    manifest = {key: value for key, value in index.manifest.items() if key not in ("files", "vectors", "generation")}
-    data = IndexData(manifest, documents, chunks, chunk_vectors, sentence_vectors, owners, index.vocabulary,
-                     np.asarray(index.vocabulary_vectors))
+    whole = index.reusable(list(index.documents))
+    manifest = {key: value for key, value in index.manifest.items()
+                if key not in ("files", "vectors", "generation", "segments", "counts")}
+    data = IndexData.of(manifest, whole, index.vocabulary, np.asarray(index.vocabulary_vectors))
     store = index_store(target)
     with store.lock():
         store.write(data, exact_search_limit)
-    return len(chunks)
+    return len(whole.chunks)

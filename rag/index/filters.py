@@ -64,28 +64,20 @@ class Columns:
     def mask(self, filters: dict[str, Any] | None) -> np.ndarray:
         """Boolean mask of the chunks that satisfy every filter."""
         mask = np.ones(len(self.chunk_documents), dtype=bool)
-        for key, wanted in _active(filters).items():
-            mask &= self._test(key, wanted)
+        for key, wanted in active(filters).items():
+            mask &= self.test(key, wanted)
         return mask
 
-    def blocking(self, filters: dict[str, Any] | None) -> list[str]:
-        """When the filters together leave no passage: the ones that alone leave none (to loosen),
-        else all of them (only their combination excludes everything). Empty when something is left."""
-        if self.mask(filters).any():
-            return []
-        active = _active(filters)
-        alone = [key for key, wanted in active.items() if not self._test(key, wanted).any()]
-        return alone or list(active)
-
-    def counts(self, key: str) -> Counter:
-        """How many documents hold each value of a metadata key (for a filter's choices)."""
+    def counts(self, key: str, live: np.ndarray | None = None) -> Counter:
+        """How many (live) documents hold each value of a metadata key (for a filter's choices)."""
         column = self._columns.get(key)
         if column is None:
             return Counter()
-        values, counts = np.unique(np.asarray(column), return_counts=True)
+        values, counts = np.unique(np.asarray(column) if live is None else np.asarray(column)[live], return_counts=True)
         return Counter({str(v): int(n) for v, n in zip(values, counts) if v})
 
-    def _test(self, key: str, wanted: Any) -> np.ndarray:
+    def test(self, key: str, wanted: Any) -> np.ndarray:
+        """The chunks one filter lets through."""
         if key in RANGE_KEYS:
             return self._per_chunk(self._in_range(key, wanted))
         allowed = {str(value).casefold() for value in (wanted if isinstance(wanted, (list, tuple, set)) else [wanted])}
@@ -119,7 +111,7 @@ class Columns:
         return per_document[self.chunk_documents]
 
 
-def _active(filters: dict[str, Any] | None) -> dict[str, Any]:
+def active(filters: dict[str, Any] | None) -> dict[str, Any]:
     return {key: wanted for key, wanted in (filters or {}).items() if wanted not in (None, "", [], ())}
 
 

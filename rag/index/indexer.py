@@ -10,6 +10,7 @@ import logging
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 
@@ -19,8 +20,10 @@ from rag.ingest.chunking import CHUNKING_VERSION, SentenceChunker
 from rag.config import Settings, calibration_for
 from rag.errors import CorpusError, IndexCorruptError, IndexMissingError
 from rag.index.backend import SearchIndex, index_store
-from rag.index.store import FORMAT_VERSION, IndexData
+from rag.index.checkpoint import BATCH_TEXTS, EmbeddingCheckpoint
 from rag.index.fields import embedded_sentences
+from rag.index.segment import SegmentData
+from rag.index.store import FORMAT_VERSION, IndexData, Update
 from rag.text import NORMALISER_VERSION
 from rag.translation import build_vocabulary
 from rag.types import Chunk, Document
@@ -35,6 +38,7 @@ class IndexReport:
     unchanged: list[str] = field(default_factory=list)
     chunks: int = 0
     embedded_chunks: int = 0
+    resumed_texts: int = 0   # texts whose vectors a killed build had already saved (rag.index.checkpoint)
     embedded_words: int = 0  # vocabulary words new to the index (rag.translation)
     vector_index: str = ""  # "exact", or the ANN index chosen past the exact search limit
     seconds: float = 0.0
@@ -47,25 +51,36 @@ class IndexReport:
 
 class Indexer:
     def __init__(self, index_dir: Path, embedder: Embedder, max_tokens: int = 160, overlap_tokens: int = 32,
-                 exact_search_limit: int = 50_000, progress_bar: bool = False) -> None:
+                 exact_search_limit: int = 50_000, progress_bar: bool = False,
+                 checkpoint_texts: int = BATCH_TEXTS) -> None:
         self.store = index_store(index_dir)
         self.embedder = embedder
         self.max_tokens = max_tokens
         self.overlap_tokens = overlap_tokens
         self.exact_search_limit = exact_search_limit
         self.progress_bar = progress_bar
+        self.checkpoint_texts = checkpoint_texts
 
-    def run(self, documents: list[Document]) -> IndexReport:
-        if not documents:
-            raise CorpusError("no documents to index (the corpus is empty or every file was skipped); "
-                              "the existing index was left as it was")
+    def run(self, documents: Iterable[Document], prune: bool = True) -> IndexReport:
+        """Bring the index in line with `documents` (read once, as they come): what is new or
+        changed is chunked and embedded into a new segment, what is replaced is deleted, the rest
+        is left where it is. With `prune` (the corpus is all of them) what is gone is deleted too;
+        without, the documents are added to the index (a large archive need not be read again)."""
         started = time.perf_counter()
         with self.store.lock():
             previous, reason = self._reusable_previous()
             report = IndexReport(rebuilt_because=reason)
-            data = self._build(documents, previous, report)
-            self.store.write(data, self.exact_search_limit)
-        report.chunks, report.vector_index = len(data.chunks), data.manifest["vectors"]["chunks"]["kind"]
+            fresh = self._changes(documents, previous, report, prune)
+            reattribute = previous is not None and previous.manifest.get("attribution_version") != ATTRIBUTION_VERSION
+            if previous is None or fresh or report.removed or reattribute:
+                checkpoint = EmbeddingCheckpoint(self.store.scratch, self.embedder, self.checkpoint_texts)
+                addition = self._segment(fresh, checkpoint)
+                report.embedded_chunks, report.resumed_texts = len(addition.chunks), checkpoint.resumed
+                summary = self._write(previous, addition, report, reattribute)
+                checkpoint.clear()
+            else:  # nothing changed: the current generation stays
+                summary = self.store.summary(previous)
+        report.chunks, report.vector_index = summary["chunks"], summary["vector_index"]
         report.seconds = time.perf_counter() - started
         return report
 
@@ -88,45 +103,73 @@ class Indexer:
         old = {key: previous.manifest.get(key) for key in self._settings()}
         for key, value in self._settings().items():
             # Speakers are found from the text, not the vectors: a new attribution_version
-            # re-attributes the stored chunks (in _build) and re-embeds nothing.
+            # re-attributes the stored chunks (in _write) and re-embeds nothing.
             if old[key] != value and key != "attribution_version":
                 return None, f"{key} changed ({old[key]} -> {value})"
         return previous, None
 
-    def _build(self, documents: list[Document], previous: SearchIndex | None, report: IndexReport) -> IndexData:
-        old_docs = previous.documents if previous else {}
-        reused, fresh = [], []
+    def _changes(self, documents: Iterable[Document], previous: SearchIndex | None,
+                 report: IndexReport, prune: bool) -> list[Document]:
+        """Sort the corpus into the report's added / updated / unchanged / removed; returns the
+        documents to embed. Only those are kept in memory."""
+        stored = previous.content_hashes() if previous is not None else {}
+        fresh, seen = [], set()
         for document in documents:
-            old = old_docs.get(document.id)
-            if old is not None and old.content_hash == document.content_hash:
-                reused.append(document)
+            seen.add(document.id)
+            old = stored.get(document.id)
+            if old == document.content_hash:
                 report.unchanged.append(document.id)
             else:
                 fresh.append(document)
                 (report.updated if old is not None else report.added).append(document.id)
-        current = {document.id for document in documents}
-        report.removed = sorted(doc_id for doc_id in old_docs if doc_id not in current)
+        if not seen:
+            raise CorpusError("no documents to index (the corpus is empty or every file was skipped); "
+                              "the existing index was left as it was")
+        report.removed = sorted(doc_id for doc_id in stored if doc_id not in seen) if prune else []
+        return fresh
 
-        chunks, chunk_vectors, sentence_chunks, sentence_vectors = self._reuse(reused, previous)
-        if previous is not None and previous.manifest.get("attribution_version") != ATTRIBUTION_VERSION:
-            chunks = _attributed(list(chunks), reused)
-        new_chunks = SentenceChunker(self.embedder.count_tokens, self.max_tokens, self.overlap_tokens).run(fresh)["chunks"]
-        new_chunks = [_renumber(chunk, len(chunks) + i) for i, chunk in enumerate(_attributed(new_chunks, fresh))]
-        new_vectors, new_sentence_chunks, new_sentence_vectors = self._embed(new_chunks)
-        report.embedded_chunks = len(new_chunks)
+    def _segment(self, documents: list[Document], checkpoint: EmbeddingCheckpoint) -> SegmentData:
+        """The documents chunked, attributed and embedded: a new segment's content."""
+        chunker = SentenceChunker(self.embedder.count_tokens, self.max_tokens, self.overlap_tokens)
+        chunks = [_renumber(chunk, i) for i, chunk in enumerate(_attributed(chunker.run(documents)["chunks"], documents))]
+        sentences, owners = [], []
+        for chunk in chunks:
+            for start, end in embedded_sentences(chunk.text):
+                sentences.append(chunk.text[start:end])
+                owners.append(chunk.chunk_id)
+        # Chunk vectors are read with their article's title; each sentence also gets one (a passage
+        # also scores by its best sentence).
+        chunk_vectors = checkpoint.encode([c.text for c in chunks], [c.title for c in chunks], self.progress_bar)
+        sentence_vectors = checkpoint.encode(sentences, None, self.progress_bar)
+        return SegmentData(documents, chunks, chunk_vectors.reshape(len(chunks), self.embedder.dimension),
+                           sentence_vectors.reshape(len(sentences), self.embedder.dimension),
+                           np.asarray(owners, dtype=np.int64))
 
-        chunks += new_chunks
-        chunk_matrix = np.vstack([chunk_vectors, new_vectors])
-        sentence_matrix = np.vstack([sentence_vectors, new_sentence_vectors])
-        owners = np.concatenate([sentence_chunks, new_sentence_chunks]).astype(np.int64)
-        vocabulary, vocabulary_vectors, report.embedded_words = self._vocabulary(chunks, previous)
-        manifest = self._manifest(documents, chunks)
-        return IndexData(manifest, documents, chunks, chunk_matrix, sentence_matrix, owners, vocabulary, vocabulary_vectors)
+    def _write(self, previous: SearchIndex | None, addition: SegmentData, report: IndexReport,
+               reattribute: bool) -> dict:
+        manifest = self._manifest()
+        dimension = self.embedder.dimension
+        if previous is not None and not reattribute:
+            kept_chunks = previous.reusable(report.unchanged).chunks if self._translates else []
+            vocabulary, vectors, report.embedded_words = self._vocabulary(list(kept_chunks) + addition.chunks, previous)
+            update = Update(manifest, addition, set(report.removed) | set(report.updated), vocabulary, vectors)
+            return self.store.update(previous, update, self.exact_search_limit)
+        # A first build, a rebuild, or speakers found anew: one segment of everything (stored
+        # vectors reused, nothing embedded again).
+        kept = previous.reusable(report.unchanged) if previous is not None else SegmentData.empty(dimension)
+        kept.chunks = _attributed(kept.chunks, kept.documents)
+        whole = SegmentData.joined([kept, addition], dimension)
+        vocabulary, vectors, report.embedded_words = self._vocabulary(whole.chunks, previous)
+        return self.store.write(IndexData.of(manifest, whole, vocabulary, vectors), self.exact_search_limit)
+
+    @property
+    def _translates(self) -> bool:
+        return calibration_for(self.embedder.model_name).translates
 
     def _vocabulary(self, chunks: list[Chunk], previous: SearchIndex | None) -> tuple[list, np.ndarray, int]:
         """The corpus's words with their vectors (for query translation); known words keep theirs.
         None for an encoder that matches questions across languages without translating them."""
-        if not calibration_for(self.embedder.model_name).translates:
+        if not self._translates:
             return [], np.zeros((0, self.embedder.dimension), np.float32), 0
         vocabulary = build_vocabulary(chunks)
         known = {entry: i for i, entry in enumerate(previous.vocabulary)} if previous else {}
@@ -141,37 +184,9 @@ class Indexer:
             vectors[fresh] = self.embedder.encode_documents([vocabulary[i][1] for i in fresh])
         return vocabulary, vectors, len(fresh)
 
-    def _reuse(self, reused: list[Document], previous: SearchIndex | None):
-        dimension = self.embedder.dimension
-        if previous is None or not reused:
-            return [], np.zeros((0, dimension), np.float32), np.zeros(0, np.int64), np.zeros((0, dimension), np.float32)
-        return previous.reusable([document.id for document in reused])
-
-    def _embed(self, chunks: list[Chunk]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Chunk vectors (each read with its article's title), and one vector per sentence (a passage
-        also scores by its best sentence)."""
-        sentences, owners = [], []
-        for chunk in chunks:
-            for start, end in embedded_sentences(chunk.text):
-                sentences.append(chunk.text[start:end])
-                owners.append(chunk.chunk_id)
-        chunk_vectors = self.embedder.encode_documents([c.text for c in chunks], progress_bar=self.progress_bar,
-                                                       titles=[c.title for c in chunks])
-        sentence_vectors = self.embedder.encode_documents(sentences, progress_bar=self.progress_bar)
-        return chunk_vectors, np.array(owners, dtype=np.int64), sentence_vectors
-
-    def _manifest(self, documents: list[Document], chunks: list[Chunk]) -> dict:
-        per_doc: dict[str, int] = {}
-        for chunk in chunks:
-            per_doc[chunk.doc_id] = per_doc.get(chunk.doc_id, 0) + 1
-        return {
-            "format_version": FORMAT_VERSION,
-            **self._settings(),
-            "dimension": self.embedder.dimension,
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "counts": {"documents": len(documents), "chunks": len(chunks)},
-            "documents": {d.id: {"content_hash": d.content_hash, "chunks": per_doc.get(d.id, 0)} for d in documents},
-        }
+    def _manifest(self) -> dict:
+        return {"format_version": FORMAT_VERSION, **self._settings(), "dimension": self.embedder.dimension,
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
 def _attributed(chunks: list[Chunk], documents: list[Document]) -> list[Chunk]:
@@ -187,9 +202,10 @@ def _renumber(chunk: Chunk, chunk_id: int) -> Chunk:
     return replace(chunk, chunk_id=chunk_id)
 
 
-def index_corpus(settings: Settings, progress_bar: bool = False, ray_address: str | None = None):
+def index_corpus(settings: Settings, progress_bar: bool = False, ray_address: str | None = None, add: bool = False):
     """Load the corpus and bring the index up to date: what `isnad index` does. With a Ray address
-    ("" for a Ray started on this machine) the documents are embedded on that cluster."""
+    ("" for a Ray started on this machine) the documents are embedded on that cluster. With `add`,
+    the corpus paths are documents to add (or replace), and the rest of the index stays."""
     from rag.ingest.loaders import CorpusLoader
 
     loaded = CorpusLoader(settings.max_file_bytes, settings.near_duplicate_threshold).run(list(settings.corpus_paths))
@@ -202,4 +218,4 @@ def index_corpus(settings: Settings, progress_bar: bool = False, ray_address: st
                                batch_size=settings.embed_batch_size, home=settings.home)
     indexer = Indexer(settings.index, embedder, settings.chunk_tokens, settings.chunk_overlap_tokens,
                       settings.exact_search_limit, progress_bar=progress_bar)
-    return loaded, indexer.run(loaded.documents)
+    return loaded, indexer.run(loaded.documents, prune=not add)

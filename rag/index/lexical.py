@@ -1,9 +1,13 @@
-"""Arabic-aware BM25 on disk: weighed once at index time, memory-mapped at open.
+"""Arabic-aware BM25 on disk, in segments: term frequencies counted once at index time,
+memory-mapped at open, weighed at query time with the statistics of every segment's live rows
+together (as Lucene scores across its segments), so an index updated segment by segment scores
+exactly as one built whole.
 
-The weights are Lucene's BM25 as bm25s computes it (`method="lucene"`; a test holds the two
-equal), stored column by column (one column per term: the rows holding it and their weights), so
-opening costs nothing at any size and a query reads only its own terms' columns. Terms are found
-by a 64-bit hash in a sorted array, so no vocabulary is loaded either.
+Each segment's field is stored column by column (one column per term: the rows holding it and
+their term frequencies) beside each row's length, so opening costs nothing at any size and a query
+reads only its own terms' columns. Terms are found by a 64-bit hash in a sorted array, so no
+vocabulary is loaded either. The weights are Lucene's BM25 as bm25s computes it (`method="lucene"`;
+a test holds the two equal).
 
 On a large index a question's commonest n-grams ("~#الم") hold most of the rows and weigh least
 (their IDF is near zero): past a budget of postings the commonest terms are left out, rarest
@@ -32,8 +36,8 @@ LUCENE_K1, LUCENE_B = 1.2, 0.75
 # The three lexical fields with their k1 and b: the chunk (n-gram saturation), its whole article
 # and its title (BM25's usual settings).
 FIELD_BM25 = {"chunks": (CHUNK_K1, CHUNK_B), "documents": (LUCENE_K1, LUCENE_B), "titles": (LUCENE_K1, LUCENE_B)}
-_FILES = ("terms", "columns", "starts", "rows", "weights")
-_SLICE = 1 << 24
+_FILES = ("terms", "columns", "starts", "rows", "frequencies", "lengths")
+_MAX_FREQUENCY = np.iinfo(np.uint16).max
 
 
 def file_names(name: str) -> list[str]:
@@ -45,87 +49,170 @@ def term_hash(term: str) -> int:
 
 
 @dataclass
-class Weights:
-    """BM25 weights of every (row, term) pair, in row order."""
+class Counts:
+    """Term frequencies of every (row, term) pair, in row order."""
 
     terms: list[str]         # the vocabulary: term_ids index it
     rows: np.ndarray         # row of each pair
     term_ids: np.ndarray
+    frequencies: np.ndarray
+    lengths: np.ndarray      # terms per row
+
+    @property
+    def size(self) -> int:
+        return len(self.lengths)
+
+
+@dataclass
+class Weights:
+    """BM25 weights of every (row, term) pair, in row order (for an engine that stores weights)."""
+
+    terms: list[str]
+    rows: np.ndarray
+    term_ids: np.ndarray
     weights: np.ndarray
-    size: int                # number of rows
+    size: int
 
 
-def weigh(token_lists: Iterable[list[str]], k1: float, b: float) -> Weights:
-    """Weigh every row's terms; rows are read once (a generator will do)."""
+def count(token_lists: Iterable[list[str]]) -> Counts:
+    """Count every row's terms; rows are read once (a generator will do)."""
     vocabulary: dict[str, int] = {}
     term_ids, frequencies, lengths = [], [], []
     for tokens in token_lists:
         counts = Counter(tokens)
         term_ids.append(np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for t in counts), np.int32, len(counts)))
-        frequencies.append(np.fromiter(counts.values(), np.float32, len(counts)))
+        frequencies.append(np.fromiter(counts.values(), np.int64, len(counts)))
         lengths.append(len(tokens))
-    size = len(lengths)
-    rows = np.repeat(np.arange(size, dtype=np.int32), [len(ids) for ids in term_ids])
-    term_ids = np.concatenate(term_ids) if term_ids else np.zeros(0, np.int32)
-    frequencies = np.concatenate(frequencies) if frequencies else np.zeros(0, np.float32)
-    lengths = np.asarray(lengths, np.float32)
-    # Lucene BM25 (bm25s "lucene"): idf = ln(1 + (N - df + .5) / (df + .5)); tf / (tf + k1 (1 - b + b dl / avgdl)).
-    df = np.bincount(term_ids, minlength=len(vocabulary)).astype(np.float64)
-    idf = np.log(1 + (size - df + 0.5) / (df + 0.5))
-    norm = k1 * (1 - b + b * lengths / max(float(lengths.mean()) if size else 1.0, 1e-9))
-    weights = np.empty(len(term_ids), np.float32)
-    for start in range(0, len(term_ids), _SLICE):  # in slices: a million chunks hold ~500M pairs
-        part = slice(start, start + _SLICE)
-        weights[part] = idf[term_ids[part]] * frequencies[part] / (frequencies[part] + norm[rows[part]])
-    return Weights(list(vocabulary), rows, term_ids, weights, size)
+    rows = np.repeat(np.arange(len(lengths), dtype=np.int32), [len(ids) for ids in term_ids])
+    return Counts(list(vocabulary), rows,
+                  np.concatenate(term_ids) if term_ids else np.zeros(0, np.int32),
+                  np.minimum(np.concatenate(frequencies), _MAX_FREQUENCY).astype(np.uint16) if frequencies
+                  else np.zeros(0, np.uint16),
+                  np.asarray(lengths, np.float32))
 
 
-def write_lexical_index(folder: Path, name: str, token_lists: Iterable[list[str]], k1: float, b: float) -> int:
-    """Weigh every row's terms and write them column by column. Returns the number of rows."""
-    weighed = weigh(token_lists, k1, b)
-    order = np.argsort(weighed.term_ids, kind="stable")  # column by column, rows ascending within each
-    starts = np.concatenate([[0], np.cumsum(np.bincount(weighed.term_ids, minlength=len(weighed.terms)))])
-    hashes = np.fromiter((term_hash(term) for term in weighed.terms), np.uint64, len(weighed.terms))
+def weigh(token_lists: Iterable[list[str]], k1: float, b: float) -> Weights:
+    """Count and weigh every row's terms with the rows' own statistics."""
+    counts = count(token_lists)
+    df = np.bincount(counts.term_ids, minlength=len(counts.terms))
+    statistics = Statistics(counts.size, float(counts.lengths.sum()))
+    norm = statistics.norm(counts.lengths, k1, b)
+    weights = statistics.idf(df)[counts.term_ids] * _saturation(counts.frequencies, norm[counts.rows])
+    return Weights(counts.terms, counts.rows, counts.term_ids, weights.astype(np.float32), counts.size)
+
+
+@dataclass
+class Statistics:
+    """What BM25 weighs against: the number of live rows and their summed length."""
+
+    rows: int
+    length: float
+
+    def idf(self, df: np.ndarray) -> np.ndarray:
+        # Lucene (bm25s "lucene"): ln(1 + (N - df + .5) / (df + .5))
+        return np.log(1 + (self.rows - df + 0.5) / (df + 0.5))
+
+    def norm(self, lengths: np.ndarray, k1: float, b: float) -> np.ndarray:
+        average = self.length / self.rows if self.rows else 1.0
+        return (k1 * (1 - b + b * lengths / max(average, 1e-9))).astype(np.float32)
+
+
+def _saturation(frequencies: np.ndarray, norm: np.ndarray) -> np.ndarray:
+    frequencies = frequencies.astype(np.float32)
+    return frequencies / (frequencies + norm)
+
+
+def write_lexical_index(folder: Path, name: str, token_lists: Iterable[list[str]]) -> int:
+    """Count every row's terms and write them column by column. Returns the number of rows."""
+    counts = count(token_lists)
+    order = np.argsort(counts.term_ids, kind="stable")  # column by column, rows ascending within each
+    starts = np.concatenate([[0], np.cumsum(np.bincount(counts.term_ids, minlength=len(counts.terms)))])
+    hashes = np.fromiter((term_hash(term) for term in counts.terms), np.uint64, len(counts.terms))
     by_hash = np.argsort(hashes)
     save_array(folder / f"{name}.terms.npy", hashes[by_hash])
     save_array(folder / f"{name}.columns.npy", by_hash.astype(np.int32))
     save_array(folder / f"{name}.starts.npy", starts.astype(np.int64))
-    weighed.term_ids = None  # one sorted copy at a time: the pairs of a large index take gigabytes
-    save_array(folder / f"{name}.rows.npy", weighed.rows[order])
-    weighed.rows = None
-    save_array(folder / f"{name}.weights.npy", weighed.weights[order])
-    return weighed.size
+    save_array(folder / f"{name}.lengths.npy", counts.lengths)
+    counts.term_ids = None  # one sorted copy at a time: the pairs of a large index take gigabytes
+    save_array(folder / f"{name}.rows.npy", counts.rows[order])
+    counts.rows = None
+    save_array(folder / f"{name}.frequencies.npy", counts.frequencies[order])
+    return counts.size
+
+
+class Columns:
+    """One segment's field: the rows and term frequencies of each term, and each row's length."""
+
+    def __init__(self, folder: Path, name: str) -> None:
+        arrays = {part: open_array(folder / f"{name}.{part}.npy") for part in _FILES}
+        self._terms, self._columns, self._starts = arrays["terms"], arrays["columns"], arrays["starts"]
+        self.rows, self.frequencies, self.lengths = arrays["rows"], arrays["frequencies"], arrays["lengths"]
+
+    @property
+    def size(self) -> int:
+        return len(self.lengths)
+
+    def spans(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end of each hashed term's column (empty where the segment lacks the term)."""
+        if not len(self._terms):
+            return np.zeros(len(hashes), np.int64), np.zeros(len(hashes), np.int64)
+        position = np.minimum(np.searchsorted(self._terms, hashes), len(self._terms) - 1)
+        found = self._terms[position] == hashes
+        columns = np.asarray(self._columns[position], dtype=np.int64)
+        starts, ends = self._starts[columns], self._starts[columns + 1]
+        return np.where(found, starts, 0), np.where(found, ends, 0)
 
 
 class LexicalIndex:
-    """BM25 scores of every row (a chunk, a document, a title) for a query's terms."""
+    """BM25 scores of every row (a chunk, a document, a title) of a field's segments, one after
+    another, for a query's terms. `live` marks each segment's rows that count (None: all of them);
+    rows deleted since their segment was written neither score nor weigh in the statistics."""
 
-    def __init__(self, folder: Path, name: str, size: int) -> None:
-        arrays = {part: open_array(folder / f"{name}.{part}.npy") for part in _FILES}
-        self._terms, self._columns, self._starts = arrays["terms"], arrays["columns"], arrays["starts"]
-        self._rows, self._weights = arrays["rows"], arrays["weights"]
-        self.size = size
+    def __init__(self, segments: list[Columns], k1: float, b: float,
+                 live: list[np.ndarray | None] | None = None) -> None:
+        self.segments, self.k1, self.b = segments, k1, b
+        self.live = live or [None] * len(segments)
+        self.size = sum(segment.size for segment in segments)
+        self.statistics = Statistics(
+            sum(segment.size if alive is None else int(alive.sum()) for segment, alive in zip(segments, self.live)),
+            sum(float(np.sum(segment.lengths if alive is None else segment.lengths[alive]))
+                for segment, alive in zip(segments, self.live)))
+        self._norms = [self.statistics.norm(np.asarray(segment.lengths), k1, b) for segment in segments]
 
     def scores(self, query_terms: list[str], budget: int = POSTINGS_BUDGET) -> np.ndarray:
         """Summed weights of each row for the terms (repeated terms count again, as in bm25s);
         zeros when none is known."""
-        columns, repeats = self._known(Counter(query_terms))
-        if not len(columns) or self.size == 0:
+        counts = Counter(query_terms)
+        if not counts or self.size == 0:
             return np.zeros(self.size, dtype=np.float32)
-        starts, ends = self._starts[columns], self._starts[columns + 1]
-        order = np.argsort(ends - starts, kind="stable")  # rarest first
-        kept = order[np.cumsum((ends - starts)[order]) <= budget] if budget else order
-        kept = kept if len(kept) else order[:1]
-        rows = np.concatenate([self._rows[starts[i]:ends[i]] for i in kept])
-        weights = np.concatenate([self._weights[starts[i]:ends[i]] * repeats[i] for i in kept])
-        return np.bincount(rows, weights=weights, minlength=self.size).astype(np.float32)
-
-    def _known(self, counts: Counter) -> tuple[np.ndarray, np.ndarray]:
-        if not counts or not len(self._terms):
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
         hashes = np.fromiter((term_hash(term) for term in counts), np.uint64, len(counts))
-        position = np.minimum(np.searchsorted(self._terms, hashes), len(self._terms) - 1)
-        found = self._terms[position] == hashes
-        columns = np.asarray(self._columns[position[found]], dtype=np.int64)
-        repeats = np.fromiter(counts.values(), np.float32, len(counts))[found]
-        return columns, repeats
+        repeats = np.fromiter(counts.values(), np.float32, len(counts))
+        spans = [segment.spans(hashes) for segment in self.segments]
+        postings = sum(ends - starts for starts, ends in spans)
+        order = np.argsort(postings, kind="stable")  # rarest first
+        order = order[postings[order] > 0]
+        if not len(order):
+            return np.zeros(self.size, dtype=np.float32)
+        kept = order[np.cumsum(postings[order]) <= budget] if budget else order
+        kept = kept if len(kept) else order[:1]
+        columns = [[(segment.rows[starts[t]:ends[t]], segment.frequencies[starts[t]:ends[t]]) for t in kept]
+                   for segment, (starts, ends) in zip(self.segments, spans)]
+        idf = self.statistics.idf(self._live_df(columns, len(kept)))
+        return np.concatenate([self._segment_scores(i, parts, idf * repeats[kept]) for i, parts in enumerate(columns)])
+
+    def _live_df(self, columns: list[list[tuple[np.ndarray, np.ndarray]]], terms: int) -> np.ndarray:
+        df = np.zeros(terms, np.float64)
+        for parts, alive in zip(columns, self.live):
+            df += [len(rows) if alive is None else int(alive[rows].sum()) for rows, _ in parts]
+        return df
+
+    def _segment_scores(self, i: int, parts: list[tuple[np.ndarray, np.ndarray]], factors: np.ndarray) -> np.ndarray:
+        size = self.segments[i].size
+        if not any(len(rows) for rows, _ in parts):
+            return np.zeros(size, dtype=np.float32)
+        rows = np.concatenate([rows for rows, _ in parts])
+        frequencies = np.concatenate([frequencies for _, frequencies in parts])
+        factor = np.repeat(factors.astype(np.float32), [len(r) for r, _ in parts])
+        weights = factor * _saturation(frequencies, self._norms[i][rows])
+        scores = np.bincount(rows, weights=weights, minlength=size).astype(np.float32)
+        return scores if self.live[i] is None else np.where(self.live[i], scores, 0.0).astype(np.float32)

@@ -97,7 +97,32 @@ class MilvusStore:
                 raise IndexCorruptError(f"another `isnad index` is writing {self.location}; wait for it") from None
             yield
 
-    def write(self, data, exact_search_limit: int) -> str:
+    def update(self, previous: "MilvusIndex", update, exact_search_limit: int) -> dict[str, Any]:
+        """A generation holds whole collections here: the documents kept (their vectors copied, not
+        embedded again) and the new ones are written as the next generation."""
+        from rag.index.segment import SegmentData
+        from rag.index.store import IndexData
+
+        kept = [doc_id for doc_id in previous.documents if doc_id not in update.removed]
+        whole = SegmentData.joined([previous.reusable(kept), update.addition], int(update.manifest["dimension"]))
+        return self.write(IndexData.of(update.manifest, whole, update.vocabulary, update.vocabulary_vectors),
+                          exact_search_limit)
+
+    @staticmethod
+    def summary(index: "MilvusIndex") -> dict[str, Any]:
+        return {"chunks": len(index.chunks), "vector_index": index.manifest["vectors"]["chunks"]["kind"], "segments": 1}
+
+    @property
+    def scratch(self) -> Path:
+        """Where a build keeps what must outlive it if it is killed (rag.index.checkpoint)."""
+        if self.location.startswith("milvus:"):
+            return Path(self.location[len("milvus:"):] + ".pending")
+        import hashlib
+        import tempfile
+
+        return Path(tempfile.gettempdir()) / f"isnad-{hashlib.sha256(self.location.encode()).hexdigest()[:12]}.pending"
+
+    def write(self, data, exact_search_limit: int) -> dict[str, Any]:
         """Write a new generation of collections, then point the readers at it."""
         generation = f"g{time.strftime('%Y%m%d%H%M%S')}{time.monotonic_ns() % 1_000_000:06d}"
         dimension = int(data.manifest["dimension"])
@@ -112,10 +137,11 @@ class MilvusStore:
                                                   else "FLAT", "rows": len(data.sentence_chunks)}}
         data.manifest["languages"] = sorted({chunk.language for chunk in data.chunks})
         data.manifest["generation"] = generation
+        data.manifest["counts"] = {"documents": len(data.documents), "chunks": len(data.chunks)}
         previous = self._generation()
         self._point_at(generation, data.manifest)
         self._drop_generations(keep={generation, previous})
-        return generation
+        return self.summary(self.read())
 
     def _generation(self) -> str | None:
         if not self.client.has_collection(_POINTER):
@@ -295,7 +321,9 @@ class MilvusIndex:
         rows.sort(key=lambda row: row["id"])
         return np.asarray([row["vector"] for row in rows], np.float32).reshape(len(rows), int(self.manifest["dimension"]))
 
-    def reusable(self, doc_ids: list[str]) -> tuple[list[Chunk], np.ndarray, np.ndarray, np.ndarray]:
+    def reusable(self, doc_ids: list[str]):
+        from rag.index.segment import SegmentData
+
         old_chunks = self.chunks.of_documents(doc_ids)
         dimension = int(self.manifest["dimension"])
         vectors = {row["id"]: row["vector"] for row in self._get("chunks", [c.chunk_id for c in old_chunks], ["vector"])}
@@ -305,10 +333,14 @@ class MilvusIndex:
             sentences += self.client.query(self._names["sentences"], filter=f"chunk in {json.dumps(batch)}",
                                            output_fields=["id", "chunk", "vector"])
         sentences.sort(key=lambda row: row["id"])
-        return ([replace(chunk, chunk_id=new_id[chunk.chunk_id]) for chunk in old_chunks],
-                np.asarray([vectors[c.chunk_id] for c in old_chunks], np.float32).reshape(len(old_chunks), dimension),
-                np.asarray([new_id[row["chunk"]] for row in sentences], np.int64),
-                np.asarray([row["vector"] for row in sentences], np.float32).reshape(len(sentences), dimension))
+        return SegmentData([self.documents[doc_id] for doc_id in doc_ids],
+                           [replace(chunk, chunk_id=new_id[chunk.chunk_id]) for chunk in old_chunks],
+                           np.asarray([vectors[c.chunk_id] for c in old_chunks], np.float32).reshape(len(old_chunks), dimension),
+                           np.asarray([row["vector"] for row in sentences], np.float32).reshape(len(sentences), dimension),
+                           np.asarray([new_id[row["chunk"]] for row in sentences], np.int64))
+
+    def content_hashes(self) -> dict[str, str]:
+        return {document.id: document.content_hash for document in self.documents.values()}
 
     def _search(self, collection: str, field: str, query, k: int, expression: str) -> tuple[np.ndarray, np.ndarray]:
         hits = self._hits(collection, field, query, k, expression, [])

@@ -1,64 +1,64 @@
-"""The on-disk index: one folder per generation, every file memory-mapped or read on demand.
+"""The on-disk index: immutable segments, and generations that say which segments make the
+index and which of their documents are deleted.
 
-    passages.sqlite              documents and chunks (rag.index.passages), read by id
-    columns.json, column.*.npy   filterable metadata, the document and language of each chunk
-    chunks.npy / sentences.npy   unit vectors (float32, memory-mapped), with .ivf past the exact limit
-    sentence_chunks.npy          the chunk of each sentence vector, ascending
-    chunks.* / documents.* / titles.*   BM25 columns of the three lexical fields (rag.index.lexical)
-    vocabulary.jsonl / .npy      the corpus's words for query translation (light encoder only)
-    manifest.json                settings, counts, vector index kinds with their recall, checksums
+    segments/seg-*/              one segment each (rag.index.segment), written once, shared by generations
+    gen-*/manifest.json          settings, the segments in order with their counts, checksums
+    gen-*/deleted.seg-*.npy      per segment, which of its documents this generation has deleted
+    gen-*/vocabulary.jsonl, .npy the corpus's words for query translation (light encoder only)
+    CURRENT                      the name of the current generation
 
-Opening reads the manifest and maps the rest, so it takes well under a second at any size. No
+An update writes a segment of what is new and a generation that deletes what it replaces: the
+segments that did not change are not rewritten (adding 100 articles to a million-chunk index
+writes a few hundred chunks, not a million). Past MAX_SEGMENTS segments, the smaller ones are
+merged into one, vectors copied and nothing embedded again, so a search never visits many.
+
+Opening reads the manifests and maps the rest, so it takes well under a second at any size. No
 pickle anywhere: NumPy with allow_pickle=False, FAISS's own format, SQLite and JSON, so an index
 received from someone else is safe to open.
 
-Writes are atomic: each build goes to a fresh `gen-*` folder, and only when every file is on
-disk does `CURRENT` (replaced with os.replace) point at it. A crash or kill mid-build leaves
-the previous generation current and usable. The generation before stays one more build, for
-readers that resolved `CURRENT` just before the switch.
-
-The manifest records every file's size and SHA-256. Opening checks each size, the whole digest
-of files up to FULL_CHECK_BYTES and the digest of evenly spaced blocks of larger ones (reading a
-multi-gigabyte file whole would cost the fast open); `isnad index --verify` reads everything.
-Damaged vectors or edited chunk text are refused (and `isnad index` rebuilds) rather than
-silently ranking wrong.
+Writes are atomic: a build writes its segment and its `gen-*` folder, and only when every file is
+on disk does `CURRENT` (replaced with os.replace) point at the generation. A crash or kill
+mid-build leaves the previous generation current and usable. The generation before stays one
+more build, for readers that resolved `CURRENT` just before the switch; segments no kept
+generation names are removed then.
 """
 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import shutil
 import time
-from contextlib import contextmanager
 from collections import Counter
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
 
 from rag.errors import IndexCorruptError, IndexMissingError
-from rag.index import lexical
+from rag.index import checksums
 from rag.index.arrays import open_array, save_array
-from rag.index.backend import LEXICAL_FIELDS
-from rag.index.fields import chunk_terms, document_terms, title_terms
-from rag.index.filters import Columns, column_files, write_columns
-from rag.index.passages import FILE as PASSAGES_FILE, Passages, write_passages
-from rag.index.vectors import VectorIndex, best_rows, file_names as vector_files, write_vectors
+from rag.index.backend import ChunkSequence
+from rag.index.filters import active
+from rag.index.lexical import FIELD_BM25, LexicalIndex
+from rag.index.segment import SEGMENT_FILE, SegmentData, Segment, open_segment, write_segment
+from rag.index.vectors import best_rows
 from rag.types import Chunk, Document
 
-FORMAT_VERSION = 4  # 3: a checksum for every file; 4: SQLite passages, mapped vectors and BM25 columns
-FULL_CHECK_BYTES = 64 * 1024 * 1024
-_SAMPLE_BLOCKS, _BLOCK = 64, 64 * 1024
+FORMAT_VERSION = 5  # 3: checksums; 4: SQLite passages, mapped vectors and BM25 columns; 5: segments
+MAX_SEGMENTS = 8
 _POINTER = "CURRENT"
+_SEGMENTS = "segments"
 
 
 @dataclass
 class IndexData:
-    """What a build hands to the store: everything an index holds, in memory."""
+    """What a full build hands to the store: everything an index holds, in memory."""
 
     manifest: dict[str, Any]
     documents: list[Document]
@@ -69,86 +69,175 @@ class IndexData:
     vocabulary: list[tuple[str, str]]  # (language, word) of the corpus's words (rag.translation)
     vocabulary_vectors: np.ndarray
 
+    @classmethod
+    def of(cls, manifest: dict[str, Any], segment: SegmentData, vocabulary: list[tuple[str, str]],
+           vocabulary_vectors: np.ndarray) -> "IndexData":
+        return cls(manifest, segment.documents, segment.chunks, segment.chunk_vectors, segment.sentence_vectors,
+                   segment.sentence_chunks, vocabulary, vocabulary_vectors)
+
+    @property
+    def segment(self) -> SegmentData:
+        return SegmentData(self.documents, self.chunks, self.chunk_vectors, self.sentence_vectors, self.sentence_chunks)
+
+
+@dataclass
+class Update:
+    """A change to an existing index: new documents (with their chunks and vectors) and the ids of
+    the documents they replace or that are gone."""
+
+    manifest: dict[str, Any]
+    addition: SegmentData
+    removed: set[str] = field(default_factory=set)
+    vocabulary: list[tuple[str, str]] = field(default_factory=list)
+    vocabulary_vectors: np.ndarray | None = None
+
 
 class OpenIndex:
-    """A generation opened for reading (the embedded backend of rag.index.backend.SearchIndex):
-    files mapped, passages read on demand, filters as masks over every chunk."""
+    """A generation opened for reading (the embedded backend of rag.index.backend.SearchIndex): its
+    segments one after another, chunk ids offset by the chunks before; deleted documents are
+    outside every selection and outside BM25's statistics."""
 
-    def __init__(self, folder: Path, manifest: dict[str, Any]) -> None:
-        self.folder, self.manifest = folder, manifest
-        counts = manifest["counts"]
-        self.passages = Passages(folder / PASSAGES_FILE, counts["documents"], counts["chunks"])
-        self.documents, self.chunks = self.passages.documents, self.passages.chunks
-        self.columns = Columns(folder, manifest["counts"]["documents"])
-        self.chunk_vectors = VectorIndex(folder, "chunks", manifest["vectors"]["chunks"])
-        self.sentence_vectors_index = VectorIndex(folder, "sentences", manifest["vectors"]["sentences"])
-        self.sentence_chunks = open_array(folder / "sentence_chunks.npy")
-        sizes = {"chunks": len(self.chunks), "documents": len(self.documents), "titles": len(self.documents)}
-        self._lexical = {name: lexical.LexicalIndex(folder, name, sizes[name]) for name in LEXICAL_FIELDS}
+    def __init__(self, folder: Path, manifest: dict[str, Any], segments: list[Segment]) -> None:
+        self.folder, self.manifest, self.segments = folder, manifest, segments
+        self.deleted = [open_array(folder / entry["deleted"], in_memory=True) if entry.get("deleted") else None
+                        for entry in manifest["segments"]]
+        self.chunk_offsets = np.cumsum([0] + [len(segment.chunks) for segment in segments])
+        self.document_offsets = np.cumsum([0] + [len(segment.documents) for segment in segments])
+        self.documents = _LiveDocuments(self)
+        self.chunks = _Chunks(self)
         self.vocabulary = [(row["language"], row["word"]) for row in _jsonl((folder / "vocabulary.jsonl").read_bytes())]
         self.vocabulary_vectors = open_array(folder / "vocabulary.npy", in_memory=True)
 
+    @cached_property
+    def live_chunks(self) -> list[np.ndarray | None]:
+        """Per segment, which chunks belong to documents not deleted (None: all of them)."""
+        return [None if deleted is None else ~deleted[np.asarray(segment.columns.chunk_documents)]
+                for segment, deleted in zip(self.segments, self.deleted)]
+
+    @cached_property
+    def chunk_documents(self) -> np.ndarray:
+        """The document of each chunk, as a row over all segments' documents."""
+        return np.concatenate([np.asarray(segment.columns.chunk_documents, np.int64) + offset for segment, offset
+                               in zip(self.segments, self.document_offsets)] or [np.zeros(0, np.int64)])
+
+    @cached_property
+    def _lexical(self) -> dict[str, LexicalIndex]:
+        live = {"chunks": self.live_chunks, "documents": [None if d is None else ~d for d in self.deleted]}
+        live["titles"] = live["documents"]
+        return {name: LexicalIndex([segment.lexical[name] for segment in self.segments], k1, b, live[name])
+                for name, (k1, b) in FIELD_BM25.items()}
+
     @property
     def languages(self) -> list[str]:
-        return [str(language) for language in self.columns.languages[0]]
+        return sorted({str(language) for segment in self.segments for language in segment.columns.languages[0]})
 
     def select(self, filters: dict[str, Any] | None, language: str | None = None) -> "_Mask":
-        mask = self.columns.mask(filters)
-        if language is not None:
-            names, language_of = self.columns.languages
-            mask &= np.isin(language_of, np.flatnonzero(names == language))
-        return _Mask(mask)
+        parts = []
+        for segment, live in zip(self.segments, self.live_chunks):
+            mask = segment.columns.mask(filters)
+            if language is not None:
+                names, language_of = segment.columns.languages
+                mask &= np.isin(language_of, np.flatnonzero(names == language))
+            parts.append(mask if live is None else mask & live)
+        return _Mask(parts)
 
     def blocking(self, filters: dict[str, Any] | None) -> list[str]:
-        return self.columns.blocking(filters)
+        """When the filters together leave no passage: the ones that alone leave none (to loosen),
+        else all of them (only their combination excludes everything). Empty when something is left."""
+        if not self.select(filters).empty:
+            return []
+        wanted = active(filters)
+        alone = [key for key, value in wanted.items() if self.select({key: value}).empty]
+        return alone or list(wanted)
 
     def counts(self, key: str) -> Counter:
-        return self.columns.counts(key)
+        total = Counter()
+        for segment, deleted in zip(self.segments, self.deleted):
+            total.update(segment.columns.counts(key, None if deleted is None else ~deleted))
+        return total
 
     def nearest_chunks(self, vector: np.ndarray, k: int, selection: "_Mask") -> tuple[np.ndarray, np.ndarray]:
         # The retriever asks `similarity` for the exact scores of every candidate it fuses: rescoring
         # here as well would read the same scattered rows twice.
-        return self.chunk_vectors.nearest(vector, k, selection.narrowing, rescore=False)
+        return self._merged(selection, lambda segment, narrowing:
+                            segment.chunk_vectors.nearest(vector, k, narrowing, rescore=False), k)
 
     def nearest_sentences(self, vector: np.ndarray, k: int, selection: "_Mask") -> tuple[np.ndarray, np.ndarray]:
-        narrowing = None if selection.narrowing is None else selection.mask[np.asarray(self.sentence_chunks)]
-        # A sentence's score only lifts its chunk's: the 8-bit codes' scores serve, and no float32 row
-        # of the millions of sentences is read.
-        ids, scores = self.sentence_vectors_index.nearest(vector, k, narrowing, rescore=False)
-        return np.asarray(self.sentence_chunks[ids]), scores
+        def nearest(segment: Segment, narrowing: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+            owners = np.asarray(segment.sentence_chunks)
+            # A sentence's score only lifts its chunk's: the 8-bit codes' scores serve, and no float32
+            # row of the millions of sentences is read.
+            ids, scores = segment.sentence_vectors.nearest(vector, k, None if narrowing is None else narrowing[owners],
+                                                           rescore=False)
+            return owners[ids], scores
+        return self._merged(selection, nearest, k)
 
     def similarity(self, vector: np.ndarray, chunk_ids: np.ndarray) -> np.ndarray:
-        return self.chunk_vectors.scores(vector, chunk_ids)
+        chunk_ids = np.asarray(chunk_ids, np.int64)
+        scores = np.zeros(len(chunk_ids), np.float32)
+        owner = np.searchsorted(self.chunk_offsets, chunk_ids, side="right") - 1
+        for i in np.unique(owner):
+            inside = owner == i
+            scores[inside] = self.segments[i].chunk_vectors.scores(vector, chunk_ids[inside] - self.chunk_offsets[i])
+        return scores
 
     def lexical(self, field: str, terms: list[str], k: int, selection: "_Mask") -> "_Hits":
         scores = self._lexical[field].scores(terms)
         if field != "chunks":  # an article's (or title's) score goes to each of its chunks
-            scores = scores[self.columns.chunk_documents]
+            scores = scores[self.chunk_documents]
         return _Hits(np.where(selection.mask, scores, 0.0), k)
 
     def sentence_vectors(self, chunk_id: int) -> np.ndarray:
-        first, last = np.searchsorted(self.sentence_chunks, [chunk_id, chunk_id + 1])
-        return np.asarray(self.sentence_vectors_index.rows[first:last])
+        segment, local = self._locate(chunk_id)
+        return np.asarray(segment.sentence_vectors.rows[segment.sentence_rows(local)])
 
-    def reusable(self, doc_ids: list[str]) -> tuple[list[Chunk], np.ndarray, np.ndarray, np.ndarray]:
-        old_chunks = self.chunks.of_documents(doc_ids)
-        old_ids = np.array([chunk.chunk_id for chunk in old_chunks], dtype=np.int64)
-        new_id = np.full(len(self.chunks), -1, dtype=np.int64)
-        new_id[old_ids] = np.arange(len(old_ids))
-        owners = new_id[np.asarray(self.sentence_chunks)]
-        kept = owners >= 0
-        chunks = [replace(chunk, chunk_id=int(new_id[chunk.chunk_id])) for chunk in old_chunks]
-        return (chunks, np.asarray(self.chunk_vectors.rows[old_ids]), owners[kept],
-                np.asarray(self.sentence_vectors_index.rows[np.flatnonzero(kept)]))
+    def reusable(self, doc_ids: list[str]) -> SegmentData:
+        wanted = set(doc_ids)
+        parts = []
+        for segment, deleted in zip(self.segments, self.deleted):
+            rows = segment.passages.query("SELECT row, id FROM documents ORDER BY row")
+            unwanted = np.asarray([doc_id not in wanted for _, doc_id in rows], dtype=bool)
+            parts.append(segment.data(unwanted if deleted is None else unwanted | deleted))
+        return SegmentData.joined(parts, int(self.manifest["dimension"]))
+
+    def content_hashes(self) -> dict[str, str]:
+        """The content hash of every live document, by id (what an update compares the corpus with)."""
+        hashes = {}
+        for segment, deleted in zip(self.segments, self.deleted):
+            for row, doc_id, content_hash in segment.passages.query("SELECT row, id, content_hash FROM documents"):
+                if deleted is None or not deleted[row]:
+                    hashes[doc_id] = content_hash
+        return hashes
+
+    def _merged(self, selection: "_Mask", nearest, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each segment's k best within the selection, offset to index ids; the k best of them all."""
+        ids, scores = [], []
+        for segment, offset, mask in zip(self.segments, self.chunk_offsets, selection.parts):
+            if mask.any():
+                found, found_scores = nearest(segment, None if mask.all() else mask)
+                ids.append(found + offset)
+                scores.append(found_scores)
+        if not ids:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        ids, scores = np.concatenate(ids), np.concatenate(scores)
+        top = best_rows(scores, k)
+        return ids[top].astype(np.int64), scores[top].astype(np.float32)
+
+    def _locate(self, chunk_id: int) -> tuple[Segment, int]:
+        i = int(np.searchsorted(self.chunk_offsets, chunk_id, side="right")) - 1
+        return self.segments[i], int(chunk_id - self.chunk_offsets[i])
 
 
 class _Mask:
-    """A selection as a boolean mask over every chunk."""
+    """A selection as a boolean mask over every chunk, kept per segment."""
 
-    def __init__(self, mask: np.ndarray) -> None:
-        self.mask = mask
-        self.empty = not mask.any()
-        self.narrowing = None if mask.all() else mask  # None: nothing to exclude
+    def __init__(self, parts: list[np.ndarray]) -> None:
+        self.parts = parts
+        self.empty = not any(part.any() for part in parts)
+
+    @cached_property
+    def mask(self) -> np.ndarray:
+        return np.concatenate(self.parts) if self.parts else np.zeros(0, bool)
 
 
 class _Hits:
@@ -161,11 +250,72 @@ class _Hits:
         return self._scores[ids]
 
 
+class _Chunks(ChunkSequence):
+    """Every segment's chunks one after another, deleted ones included (selections leave them out)."""
+
+    def __init__(self, index: OpenIndex) -> None:
+        super().__init__(int(index.chunk_offsets[-1]))
+        self._index = index
+
+    def _fetch(self, start: int, stop: int) -> list[Chunk]:
+        found = []
+        offsets = self._index.chunk_offsets
+        for segment, first, last in zip(self._index.segments, offsets[:-1], offsets[1:]):
+            if start < last and first < stop:
+                found += [_shifted(chunk, int(first)) for chunk in
+                          segment.chunks[max(start, first) - first:min(stop, last) - first]]
+        return found
+
+
+def _shifted(chunk: Chunk, offset: int) -> Chunk:
+    return replace(chunk, chunk_id=chunk.chunk_id + offset) if offset else chunk
+
+
+class _LiveDocuments(Mapping):
+    """The documents of every segment that this generation has not deleted, by id."""
+
+    def __init__(self, index: OpenIndex) -> None:
+        self._index = index
+        self._size = int(index.manifest["counts"]["documents"])
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __getitem__(self, doc_id: str) -> Document:
+        for segment, deleted in zip(self._index.segments, self._index.deleted):
+            rows = segment.passages.query("SELECT row FROM documents WHERE id = ?", (doc_id,)) \
+                if isinstance(doc_id, str) else []
+            if rows and (deleted is None or not deleted[rows[0][0]]):
+                return segment.documents[doc_id]
+        raise KeyError(doc_id)
+
+    def __contains__(self, doc_id: object) -> bool:
+        try:
+            self[doc_id]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        for segment, deleted in zip(self._index.segments, self._index.deleted):
+            for row, doc_id in segment.passages.query("SELECT row, id FROM documents ORDER BY row"):
+                if deleted is None or not deleted[row]:
+                    yield doc_id
+
+    def values(self):
+        return (self[doc_id] for doc_id in self)
+
+
 class IndexStore:
     """Reads and writes one index folder."""
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = Path(index_dir)
+
+    @property
+    def scratch(self) -> Path:
+        """Where a build keeps what must outlive it if it is killed (rag.index.checkpoint)."""
+        return self.index_dir / "pending"
 
     def exists(self) -> bool:
         return (self.index_dir / _POINTER).is_file()
@@ -185,14 +335,12 @@ class IndexStore:
         """Each file of the current generation, read whole, and whether it matches its checksum."""
         folder = self._current()
         manifest = _manifest(folder)
-        recorded = manifest.get("files", {})
-        states = {}
-        for name in _data_files(folder, manifest):
-            try:
-                _check(folder, name, manifest, whole=True)
-                states[name] = "ok"
-            except IndexCorruptError:
-                states[name] = "no checksum recorded" if name not in recorded else "damaged (checksum differs)"
+        states = checksums.states(folder, _generation_files(manifest), manifest.get("files", {}))
+        for entry in manifest.get("segments", []):
+            segment = self._segment_folder(entry)
+            recorded = json.loads((segment / SEGMENT_FILE).read_text("utf-8"))["files"]
+            states.update({f"{segment.name}/{name}": state
+                           for name, state in checksums.states(segment, list(recorded), recorded).items()})
         return states
 
     def _read(self, folder: Path) -> OpenIndex:
@@ -201,9 +349,13 @@ class IndexStore:
             if manifest.get("format_version") != FORMAT_VERSION:
                 raise IndexCorruptError(f"index at {self.index_dir} has format {manifest.get('format_version')}, "
                                         f"this isnad reads {FORMAT_VERSION}; rebuild it with `isnad index`")
-            for name in _checksummed(manifest):
-                _check(folder, name, manifest, whole=False)
-            data = OpenIndex(folder, manifest)
+            recorded = manifest.get("files")
+            if not isinstance(recorded, dict) or "vocabulary.npy" not in recorded:
+                raise IndexCorruptError("the manifest records no checksums")
+            for name in recorded:
+                checksums.check(folder, name, recorded, whole=False)
+            segments = [open_segment(self._segment_folder(entry)) for entry in manifest["segments"]]
+            data = OpenIndex(folder, manifest, segments)
         except IndexCorruptError:
             raise
         except Exception as error:  # vanished, truncated JSON, damaged array, missing member
@@ -214,30 +366,87 @@ class IndexStore:
                                     f"rebuild it with `isnad index`")
         return data
 
-    def write(self, data: IndexData, exact_search_limit: int) -> Path:
-        """Write a new generation, then switch CURRENT to it in one atomic rename."""
-        self.index_dir.mkdir(parents=True, exist_ok=True)
-        folder = self.index_dir / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
-        folder.mkdir()
-        write_passages(folder / PASSAGES_FILE, data.documents, data.chunks)
-        write_columns(folder, data.documents, data.chunks)
-        data.manifest["vectors"] = {
-            "chunks": write_vectors(folder, "chunks", data.chunk_vectors, exact_search_limit),
-            "sentences": write_vectors(folder, "sentences", data.sentence_vectors, exact_search_limit)}
-        save_array(folder / "sentence_chunks.npy", data.sentence_chunks.astype(np.int64))
-        rows = {"chunks": (chunk_terms(chunk) for chunk in data.chunks),
-                "documents": (document_terms(document) for document in data.documents),
-                "titles": (title_terms(document) for document in data.documents)}
-        for name, (k1, b) in lexical.FIELD_BM25.items():
-            lexical.write_lexical_index(folder, name, rows[name], k1, b)
-        _write_jsonl(folder / "vocabulary.jsonl", ({"language": lang, "word": word} for lang, word in data.vocabulary))
-        save_array(folder / "vocabulary.npy", data.vocabulary_vectors.astype(np.float32))
+    def write(self, data: IndexData, exact_search_limit: int) -> dict[str, Any]:
+        """Write the whole index as one new segment and a generation of it alone."""
+        segment = self._write_segment(data.segment, exact_search_limit)
+        return self._write_generation(data.manifest, [(segment, None)], data.vocabulary, data.vocabulary_vectors)
+
+    def update(self, previous: OpenIndex, update: Update, exact_search_limit: int) -> dict[str, Any]:
+        """Add a segment of the new documents, delete what they replace, merge if the segments are many."""
+        kept = [(segment.name, _deleted(segment, deleted, update.removed))
+                for segment, deleted in zip(previous.segments, previous.deleted)]
+        if update.addition.documents:
+            kept.append((self._write_segment(update.addition, exact_search_limit), None))
+        kept = self._merged(kept, int(update.manifest["dimension"]), exact_search_limit)
+        return self._write_generation(update.manifest, kept, update.vocabulary, update.vocabulary_vectors)
+
+    @staticmethod
+    def summary(index: OpenIndex) -> dict[str, Any]:
+        """What a build reports: live chunks, and the vector index kinds of the segments."""
+        live = sum(len(segment.chunks) if alive is None else int(alive.sum())
+                   for segment, alive in zip(index.segments, index.live_chunks))
+        kinds = [segment.entry["vectors"]["chunks"]["kind"] for segment in index.segments]
+        return {"chunks": live, "vector_index": " + ".join(dict.fromkeys(kinds)), "segments": len(kinds)}
+
+    def _merged(self, segments: list[tuple[str, np.ndarray | None]], dimension: int,
+                exact_search_limit: int) -> list[tuple[str, np.ndarray | None]]:
+        """Past MAX_SEGMENTS, every segment but the largest is merged into one; a segment mostly
+        deleted is rewritten too (its live documents copied, its dead weight dropped)."""
+        totals = [self._counts(name)["documents"] for name, _ in segments]
+        live = [total - (0 if deleted is None else int(deleted.sum())) for total, (_, deleted) in zip(totals, segments)]
+        merge = {i for i, (alive, total) in enumerate(zip(live, totals)) if alive < total / 2}
+        if len(segments) - len(merge) > MAX_SEGMENTS:
+            merge |= set(range(len(segments))) - {int(np.argmax(live))}
+        if not merge:
+            return segments
+        joined = SegmentData.joined([Segment(self._segments / segments[i][0]).data(segments[i][1])
+                                     for i in sorted(merge)], dimension)
+        kept = [segment for i, segment in enumerate(segments) if i not in merge]
+        return kept + ([(self._write_segment(joined, exact_search_limit), None)] if joined.documents else [])
+
+    def _counts(self, name: str) -> dict[str, int]:
+        return json.loads((self._segments / name / SEGMENT_FILE).read_text("utf-8"))["counts"]
+
+    @property
+    def _segments(self) -> Path:
+        return self.index_dir / _SEGMENTS
+
+    def _segment_folder(self, entry: dict[str, Any]) -> Path:
+        name = entry["name"]
+        if not name.startswith("seg-") or "/" in name:
+            raise IndexCorruptError(f"index at {self.index_dir} names a segment {name!r} outside it")
+        return self._segments / name
+
+    def _write_segment(self, data: SegmentData, exact_search_limit: int) -> str:
+        name = f"seg-{_stamp()}"
+        write_segment(self._segments / name, data, exact_search_limit)
+        return name
+
+    def _write_generation(self, manifest: dict[str, Any], segments: list[tuple[str, np.ndarray | None]],
+                          vocabulary: list[tuple[str, str]], vocabulary_vectors: np.ndarray) -> dict[str, Any]:
+        """Write a generation of these segments, then switch CURRENT to it in one atomic rename."""
+        folder = self.index_dir / f"gen-{_stamp()}"
+        folder.mkdir(parents=True)
+        entries, live_documents = [], 0
+        for name, deleted in segments:
+            counts = self._counts(name)
+            entry = {"name": name, **counts, "deleted": None}
+            if deleted is not None and deleted.any():
+                entry["deleted"] = f"deleted.{name}.npy"
+                save_array(folder / entry["deleted"], deleted.astype(bool))
+            live_documents += counts["documents"] - (0 if entry["deleted"] is None else int(deleted.sum()))
+            entries.append(entry)
+        manifest = {**manifest, "segments": entries,
+                    "counts": {"documents": live_documents, "chunks": sum(entry["chunks"] for entry in entries)}}
+        _write_jsonl(folder / "vocabulary.jsonl", ({"language": lang, "word": word} for lang, word in vocabulary))
+        save_array(folder / "vocabulary.npy", np.asarray(vocabulary_vectors, np.float32))
+        names = _generation_files(manifest)
         # Written last: the size and checksum of every other file, checked whenever the index is read.
-        data.manifest["files"] = {name: _fingerprint(folder / name) for name in _data_files(folder, data.manifest)}
-        (folder / "manifest.json").write_text(json.dumps(data.manifest, ensure_ascii=False, indent=1), "utf-8")
-        _fsync_folder(folder)
+        manifest["files"] = checksums.fingerprints(folder, names)
+        (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), "utf-8")
+        checksums.fsync_files(folder, ["manifest.json", *names])
         self._publish(folder)
-        return folder
+        return self.summary(self._read(folder))
 
     def _publish(self, folder: Path) -> None:
         pointer = self.index_dir / f"{_POINTER}.tmp"
@@ -249,7 +458,7 @@ class IndexStore:
         os.replace(pointer, self.index_dir / _POINTER)
         # The previous generation stays for readers that resolved CURRENT just before the switch;
         # the build after this one retires it.
-        self._remove_old_generations(keep={folder.name, previous})
+        self._remove_unused(keep={folder.name, previous})
 
     @contextmanager
     def lock(self) -> Iterator[None]:
@@ -280,16 +489,42 @@ class IndexStore:
         if name is None:
             raise IndexMissingError(f"no index at {self.index_dir}; build one with `isnad index`")
         folder = self.index_dir / name
-        missing = [name for name in ("manifest.json", PASSAGES_FILE) if not (folder / name).is_file()]
-        if missing:
-            raise IndexCorruptError(f"index at {self.index_dir} is missing {', '.join(missing)}; "
+        if not (folder / "manifest.json").is_file():
+            raise IndexCorruptError(f"index at {self.index_dir} is missing manifest.json; "
                                     f"rebuild it with `isnad index`")
         return folder
 
-    def _remove_old_generations(self, keep: set[str | None]) -> None:
+    def _remove_unused(self, keep: set[str | None]) -> None:
+        """Generations other than `keep`, and segments that no kept generation names (a killed
+        build's among them)."""
+        used = set()
         for folder in self.index_dir.glob("gen-*"):
             if folder.name not in keep:
                 shutil.rmtree(folder, ignore_errors=True)
+                continue
+            try:
+                used |= {entry["name"] for entry in _manifest(folder).get("segments", [])}
+            except (OSError, ValueError, IndexCorruptError):
+                continue
+        for folder in self._segments.glob("seg-*"):
+            if folder.name not in used:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _deleted(segment: Segment, deleted: np.ndarray | None, removed: set[str]) -> np.ndarray | None:
+    """The segment's deleted documents, with those of `removed` it holds added."""
+    if not removed:
+        return deleted
+    rows = [row for row, doc_id in segment.passages.query("SELECT row, id FROM documents") if doc_id in removed]
+    if not rows:
+        return deleted
+    marked = np.zeros(len(segment.documents), bool) if deleted is None else deleted.copy()
+    marked[rows] = True
+    return marked
+
+
+def _stamp() -> str:
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns()}"
 
 
 def _manifest(folder: Path) -> dict[str, Any]:
@@ -299,72 +534,26 @@ def _manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def _data_files(folder: Path, manifest: dict[str, Any]) -> list[str]:
+def _generation_files(manifest: dict[str, Any]) -> list[str]:
     """Every file of a generation but the manifest, which records their checksums."""
-    vectors = manifest.get("vectors", {})
-    return [PASSAGES_FILE, *column_files(folder), *vector_files("chunks", vectors.get("chunks", {})),
-            *vector_files("sentences", vectors.get("sentences", {})), "sentence_chunks.npy",
-            *(name for field in LEXICAL_FIELDS for name in lexical.file_names(field)),
-            "vocabulary.jsonl", "vocabulary.npy"]
-
-
-def _checksummed(manifest: dict[str, Any]) -> list[str]:
-    files = manifest.get("files")
-    if not isinstance(files, dict) or PASSAGES_FILE not in files:
-        raise IndexCorruptError("the manifest records no checksums")
-    return list(files)
-
-
-def _check(folder: Path, name: str, manifest: dict[str, Any], whole: bool) -> None:
-    expected = manifest.get("files", {}).get(name)
-    path = folder / name
-    if not isinstance(expected, dict) or not path.is_file() or path.stat().st_size != expected.get("size"):
-        actual = None
-    else:
-        actual = _fingerprint(path, whole or expected["size"] <= FULL_CHECK_BYTES)
-    if actual is None or any(value != expected.get(key) for key, value in actual.items()):
-        raise IndexCorruptError(f"index at {folder.parent} is damaged ({name} does not match its checksum); "
-                                f"`isnad index` rebuilds it")
-
-
-def _fingerprint(path: Path, whole: bool = True) -> dict[str, Any]:
-    """Size, SHA-256 of the whole file, and SHA-256 of evenly spaced blocks (the quick check)."""
-    size = path.stat().st_size
-    sampled = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for offset in sorted({int(i * max(size - _BLOCK, 0) / max(_SAMPLE_BLOCKS - 1, 1)) for i in range(_SAMPLE_BLOCKS)}):
-            handle.seek(offset)
-            sampled.update(handle.read(_BLOCK))
-    fingerprint = {"size": size, "sample_sha256": sampled.hexdigest()}
-    if whole:
-        whole_digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            while block := handle.read(1 << 22):
-                whole_digest.update(block)
-        fingerprint["sha256"] = whole_digest.hexdigest()
-    return fingerprint
+    return ["vocabulary.jsonl", "vocabulary.npy",
+            *(entry["deleted"] for entry in manifest.get("segments", []) if entry.get("deleted"))]
 
 
 def _inconsistency(data: OpenIndex) -> str | None:
     """What does not fit together, or None: guards an index whose checksums were rewritten too."""
-    manifest, counts = data.manifest, data.manifest.get("counts", {})
+    manifest = data.manifest
     if not isinstance(manifest.get("embedding_model"), str) or not isinstance(manifest.get("dimension"), int):
         return "the manifest names no embedding model or dimension"
-    if data.passages.last_rows() != (counts["documents"] - 1, counts["chunks"] - 1):
-        return "the manifest's counts differ from the passages stored"
-    if len(data.chunk_vectors) != len(data.chunks) or len(data.sentence_vectors_index) != len(data.sentence_chunks) \
-            or len(data.columns.chunk_documents) != len(data.chunks):
-        return "vector and chunk counts differ"
     if len(data.vocabulary_vectors) != len(data.vocabulary):
         return "vocabulary and its vectors differ in length"
-    if {data.chunk_vectors.dimension, data.sentence_vectors_index.dimension} != {manifest["dimension"]}:
-        return f"vectors are not of the manifest's dimension {manifest['dimension']}"
-    owners = data.sentence_chunks
-    if len(owners) and not (0 <= int(owners[0]) and int(owners[-1]) < len(data.chunks) and bool(np.all(np.diff(owners) >= 0))):
-        return "a sentence belongs to a chunk that does not exist"
-    chunk_documents = data.columns.chunk_documents
-    if len(chunk_documents) and not 0 <= int(chunk_documents.min()) <= int(chunk_documents.max()) < len(data.documents):
-        return "a chunk names a document that does not exist"
+    for segment, entry, deleted in zip(data.segments, manifest["segments"], data.deleted):
+        if entry.get("chunks") != len(segment.chunks) or entry.get("documents") != len(segment.documents):
+            return f"segment {segment.name} differs from the manifest's counts"
+        if deleted is not None and len(deleted) != len(segment.documents):
+            return f"the deletions of segment {segment.name} do not fit it"
+        if problem := segment.inconsistency(manifest["dimension"]):
+            return problem
     return None
 
 
@@ -376,9 +565,3 @@ def _write_jsonl(path: Path, rows) -> None:
     with path.open("w", encoding="utf-8") as out:
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-
-def _fsync_folder(folder: Path) -> None:
-    for name in ["manifest.json", *_data_files(folder, _manifest(folder))]:
-        with open(folder / name, "rb") as handle:
-            os.fsync(handle.fileno())
