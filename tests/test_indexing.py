@@ -1,10 +1,12 @@
 """Incremental updates, atomic writes, and the old index surviving a killed build."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -16,7 +18,7 @@ from rag.index.indexer import Indexer
 from rag.ingest.attribution import Attribution
 from rag.ingest.loaders import CorpusLoader
 from rag.index.store import IndexStore
-from tests.conftest import FAKES_CSV, REPO
+from tests.conftest import CORPUS, FAKES_CSV, REPO
 
 
 def index(corpus, index_dir, embedder):
@@ -123,3 +125,86 @@ def test_killed_build_leaves_the_previous_index_usable(seed_index_copy):
     assert (seed_index_copy / "CURRENT").read_text() == before
     retriever = Retriever.open(seed_index_copy)
     assert retriever.search("مع من التقى رئيس الائتلاف في بروكسل؟")[0].doc_id == "003_b8689e71eb8b336f.txt"
+
+
+QUESTIONS = ["مع من التقى رئيس الائتلاف في بروكسل؟", "كم عدد المدنيين المحاصرين في شرق حلب؟",
+             "What did de Mistura propose?", "air strikes on a hospital in Idlib"]
+
+
+def ranking(index_dir, embedder, filters=None):
+    retriever = Retriever.open(index_dir, embedder=embedder)
+    return [[(p.doc_id, p.start, round(p.score, 4)) for p in retriever.search(q, k=8, filters=filters)]
+            for q in QUESTIONS]
+
+
+def test_an_update_writes_only_a_new_segment_and_ranks_as_a_full_rebuild(seed_documents, tmp_path, light_embedder):
+    index_dir = tmp_path / "index"
+    Indexer(index_dir, light_embedder).run(seed_documents[:4])
+    (first,) = (index_dir / "segments").iterdir()
+    untouched = {path.name: (path.stat().st_ino, path.stat().st_mtime_ns) for path in first.iterdir()}
+
+    changed = replace(seed_documents[2], text=seed_documents[2].text + "\nوقصفت الطائرات مشفى في إدلب.",
+                      content_hash="changed")
+    report = Indexer(index_dir, light_embedder).run([*seed_documents[1:2], changed, *seed_documents[3:]])
+    assert report.removed == [seed_documents[0].id] and report.updated == [changed.id]
+    segments = IndexStore(index_dir).read().segments
+    assert len(segments) == 2 and segments[0].folder == first
+    assert {path.name: (path.stat().st_ino, path.stat().st_mtime_ns) for path in first.iterdir()} == untouched
+
+    Indexer(tmp_path / "whole", light_embedder).run([*seed_documents[1:2], changed, *seed_documents[3:]])
+    assert ranking(index_dir, light_embedder) == ranking(tmp_path / "whole", light_embedder)
+    assert ranking(index_dir, light_embedder, {"place": "حلب"}) == ranking(tmp_path / "whole", light_embedder, {"place": "حلب"})
+    assert len(IndexStore(index_dir).read().documents) == 4
+    # a segment mostly deleted is rewritten with only its live documents
+    Indexer(index_dir, light_embedder).run([changed, *seed_documents[3:]])
+    assert first not in [segment.folder for segment in IndexStore(index_dir).read().segments]
+    Indexer(tmp_path / "whole", light_embedder).run([changed, *seed_documents[3:]])
+    assert ranking(index_dir, light_embedder) == ranking(tmp_path / "whole", light_embedder)
+
+
+def test_many_updates_are_merged_into_few_segments(seed_documents, tmp_path, light_embedder, monkeypatch):
+    from rag.index import store
+
+    monkeypatch.setattr(store, "MAX_SEGMENTS", 2)
+    index_dir = tmp_path / "index"
+    for count in range(1, 6):  # one more article each time: five segments without merging
+        report = Indexer(index_dir, light_embedder).add([seed_documents[count - 1]])
+        assert report.added == [seed_documents[count - 1].id] and report.embedded_chunks > 0
+        assert len(IndexStore(index_dir).read().segments) <= 2
+    Indexer(tmp_path / "whole", light_embedder).run(seed_documents)
+    assert ranking(index_dir, light_embedder) == ranking(tmp_path / "whole", light_embedder)
+    assert len(list((index_dir / "segments").iterdir())) <= 4  # this generation's and the one before's
+
+
+@pytest.mark.slow
+def test_a_killed_update_leaves_the_index_as_it_was_and_the_rerun_resumes(light_seed_index, tmp_path, light_embedder):
+    index_dir = tmp_path / "index"
+    shutil.copytree(light_seed_index, index_dir)
+    before = ranking(index_dir, light_embedder)
+    script = (f"from pathlib import Path\n"
+              f"from embeddings import Embedder, USE_MODEL_NAME\n"
+              f"from rag.index.indexer import Indexer\n"
+              f"from rag.ingest.loaders import CorpusLoader\n"
+              f"documents = CorpusLoader().run([Path({str(FAKES_CSV)!r})]).documents[:40]\n"
+              f"Indexer(Path({str(index_dir)!r}), Embedder(USE_MODEL_NAME), checkpoint_texts=32).add(documents)\n")
+    build = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while len(list((index_dir / "pending").glob("batch-*.npz"))) < 2 and time.monotonic() < deadline:
+        assert build.poll() is None, "the update finished before it could be killed"
+        time.sleep(0.05)
+    os.killpg(build.pid, signal.SIGKILL)
+    build.wait()
+    saved = len(list((index_dir / "pending").glob("batch-*.npz")))
+    assert saved >= 2
+    assert ranking(index_dir, light_embedder) == before  # the previous index, searchable, same results
+
+    documents = CorpusLoader().run([FAKES_CSV]).documents[:40]
+    report = Indexer(index_dir, light_embedder, checkpoint_texts=32).add(documents)
+    assert report.resumed_texts >= 32 * saved and len(report.added) == 40
+    assert not (index_dir / "pending").exists()
+    Indexer(tmp_path / "fresh", light_embedder).run([*CorpusLoader().run([CORPUS]).documents, *documents])
+    resumed, fresh = IndexStore(index_dir).read(), IndexStore(tmp_path / "fresh").read()
+    ids = [document.id for document in documents]
+    assert np.allclose(resumed.reusable(ids).chunk_vectors, fresh.reusable(ids).chunk_vectors, atol=1e-6)
+    assert np.allclose(resumed.reusable(ids).sentence_vectors, fresh.reusable(ids).sentence_vectors, atol=1e-6)

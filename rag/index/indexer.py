@@ -84,6 +84,10 @@ class Indexer:
         report.seconds = time.perf_counter() - started
         return report
 
+    def add(self, documents: Iterable[Document]) -> IndexReport:
+        """Add (or replace) these documents, keeping every other document of the index."""
+        return self.run(documents, prune=False)
+
     def _settings(self) -> dict:
         return {"embedding_model": self.embedder.model_name, "document_input": self.embedder.document_template,
                 "normaliser_version": NORMALISER_VERSION,
@@ -149,14 +153,17 @@ class Indexer:
                reattribute: bool) -> dict:
         manifest = self._manifest()
         dimension = self.embedder.dimension
+        replaced = set(report.removed) | set(report.updated)
+        # Every stored document that stays (with `prune=False`, those not passed in too).
+        staying = [doc_id for doc_id in previous.documents if doc_id not in replaced] if previous is not None else []
         if previous is not None and not reattribute:
-            kept_chunks = previous.reusable(report.unchanged).chunks if self._translates else []
+            kept_chunks = previous.reusable(staying).chunks if self._translates else []
             vocabulary, vectors, report.embedded_words = self._vocabulary(list(kept_chunks) + addition.chunks, previous)
-            update = Update(manifest, addition, set(report.removed) | set(report.updated), vocabulary, vectors)
+            update = Update(manifest, addition, replaced, vocabulary, vectors)
             return self.store.update(previous, update, self.exact_search_limit)
         # A first build, a rebuild, or speakers found anew: one segment of everything (stored
         # vectors reused, nothing embedded again).
-        kept = previous.reusable(report.unchanged) if previous is not None else SegmentData.empty(dimension)
+        kept = previous.reusable(staying) if previous is not None else SegmentData.empty(dimension)
         kept.chunks = _attributed(kept.chunks, kept.documents)
         whole = SegmentData.joined([kept, addition], dimension)
         vocabulary, vectors, report.embedded_words = self._vocabulary(whole.chunks, previous)
