@@ -8,7 +8,11 @@ So latency and memory are measured on real term and vector distributions; retrie
 measured on the real sets (eval.benchmark_retrieval), not here.
 
     python -m eval.benchmark_scale [--data ../shared/data] [--cache DIR] [--work DIR]
-                                   [--sizes 10000,100000,1000000]
+                                   [--sizes 10000,100000,1000000] [--update 100]
+
+With --update N, the largest index then takes N real articles (embedded by the real model), gives
+them back, and has an update killed with SIGKILL midway: the printout says how long each took,
+whether the index still answered as before, and how much the rerun resumed.
 
 Each size is built once into --work (kept between runs) and measured in a fresh process, so the
 memory figure is that process's: the embedding model plus the opened index after the queries.
@@ -17,10 +21,13 @@ memory figure is that process's: the embedding model plus the opened index after
 from __future__ import annotations
 
 import json
+import os
 import random
+import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -44,10 +51,20 @@ def main() -> None:
     parser = benchmark_arguments(__doc__)
     parser.add_argument("--work", type=Path, default=Path("/tmp/isnad-scale"), help="where the large indexes go")
     parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--update", type=int, default=0,
+                        help="also add this many real articles to the largest index, remove them, and kill -9 an update")
     parser.add_argument("--measure", type=Path, help=argparse_hidden())
+    parser.add_argument("--update-into", nargs=2, metavar=("FOLDER", "ACTION"), help=argparse_hidden())
+    parser.add_argument("--rankings", type=Path, help=argparse_hidden())
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.measure)))
+        return
+    if args.update_into:
+        print(json.dumps(update_into(Path(args.update_into[0]), args.update_into[1], args.update, args.data)))
+        return
+    if args.rankings:
+        print(json.dumps(rankings(args.rankings)))
         return
     settings = Settings.from_env(embedding_model=args.model)
     base = args.cache or args.work
@@ -65,6 +82,71 @@ def main() -> None:
               f"{result['index_rss_gb']:>8.2f} {result['p50_ms']:>7.0f} {result['p95_ms']:>7.0f} "
               f"{result['ann_recall']:>8.3f} {result['top10_kept']:>11.3f} {result['filters']:>9}  {result['kind']}",
               flush=True)
+    if args.update:
+        measure_update(folder, args.update, args.data)
+
+
+def measure_update(folder: Path, count: int, data: Path) -> None:
+    """Add `count` real articles (FA-KES, under new ids, so every one is embedded) to the index,
+    remove them, then add them again but kill -9 the update once it has saved vectors: the index
+    must answer as before, and the rerun must resume. Each update runs as `isnad index` would, in
+    a fresh process (the model load is counted)."""
+    before = _rankings(folder)
+    seconds, report = _timed_update(folder, "add", data, count)
+    print(f"added {count} articles: {seconds:.0f} s in all ({report['embedded_chunks']} chunks and their sentences "
+          f"embedded, {report['update_seconds']:.0f} s inside the update), {report['segments']} segments after")
+    seconds, report = _timed_update(folder, "remove", data, count)
+    print(f"removed them: {seconds:.0f} s in all, {report['segments']} segments after")
+    assert _rankings(folder) == before, "removing the added articles did not restore the rankings"
+
+    pending = folder / "pending"
+    update = subprocess.Popen([sys.executable, "-m", "eval.benchmark_scale", "--update-into", str(folder), "add",
+                               "--data", str(data), "--update", str(count)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    while not list(pending.glob("batch-*.npz")) and update.poll() is None:
+        time.sleep(0.2)
+    os.killpg(update.pid, signal.SIGKILL)
+    update.wait()
+    saved = len(list(pending.glob("batch-*.npz")))
+    same = _rankings(folder) == before
+    seconds, report = _timed_update(folder, "add", data, count)
+    print(f"kill -9 after {saved} saved batch(es): index answers as before: {same}; the rerun took {seconds:.0f} s, "
+          f"{report['resumed_texts']} texts' vectors resumed, {report['embedded_chunks']} chunks in the new segment")
+    _timed_update(folder, "remove", data, count)
+
+
+def _timed_update(folder: Path, action: str, data: Path, count: int) -> tuple[float, dict]:
+    started = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "eval.benchmark_scale", "--update-into", str(folder), action,
+                          "--data", str(data), "--update", str(count)], check=True, capture_output=True, text=True)
+    return time.perf_counter() - started, json.loads(out.stdout.splitlines()[-1])
+
+
+def update_into(folder: Path, action: str, count: int, data: Path) -> dict:
+    """One update, in this process: add or remove the `count` articles of measure_update."""
+    fakes = CorpusLoader().run([data / "fa-kes" / "fakes.csv"]).documents[:count]
+    added = [replace(document, id=f"added/{document.id}") for document in fakes]
+    manifest = IndexStore(folder).read().manifest
+    indexer = Indexer(folder, Embedder(manifest["embedding_model"]), exact_search_limit=Settings.from_env().exact_search_limit)
+    report = indexer.add(added) if action == "add" else indexer.remove([document.id for document in added])
+    return {"embedded_chunks": report.embedded_chunks, "resumed_texts": report.resumed_texts,
+            "update_seconds": report.seconds, "segments": len(IndexStore(folder).read().segments)}
+
+
+def _rankings(folder: Path) -> list[list[list]]:
+    """The top 10 of the first 10 benchmark questions, in a fresh process (what a reader sees)."""
+    out = subprocess.run([sys.executable, "-m", "eval.benchmark_scale", "--rankings", str(folder)], check=True,
+                         capture_output=True, text=True)
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def rankings(folder: Path) -> list[list[tuple[str, int, float]]]:
+    """The top 10 of the first 10 benchmark questions."""
+    from rag.search.retriever import Retriever
+
+    retriever = Retriever.open(folder)
+    return [[(p.doc_id, p.start, round(p.score, 4)) for p in retriever.search(question, k=10)]
+            for question in _questions()[:10]]
 
 
 def argparse_hidden() -> str:

@@ -25,6 +25,11 @@ def test_index_then_search_json(corpus_copy, tmp_path, where):
     assert {"doc_id", "title", "text", "score", "start", "end", "metadata"} <= set(passages[0])
     health = run("index", "--verify", "--index", index_dir)
     assert health.exit_code == 0 and "healthy: 5 documents" in health.output
+    (tmp_path / "new").mkdir()
+    (tmp_path / "new" / "idlib.txt").write_text("قصف على إدلب\nقصفت الطائرات مشفى في مدينة إدلب فجر اليوم.", "utf-8")
+    added = run("index", "--add", "--corpus", str(tmp_path / "new"), "--index", index_dir)
+    assert "1 added" in added.output and "0 removed" in added.output, added.output
+    assert "healthy: 6 documents" in run("index", "--verify", "--index", index_dir).output
 
 
 def test_errors_are_one_line_without_traceback(seed_index, tmp_path):

@@ -208,3 +208,14 @@ def test_a_killed_update_leaves_the_index_as_it_was_and_the_rerun_resumes(light_
     ids = [document.id for document in documents]
     assert np.allclose(resumed.reusable(ids).chunk_vectors, fresh.reusable(ids).chunk_vectors, atol=1e-6)
     assert np.allclose(resumed.reusable(ids).sentence_vectors, fresh.reusable(ids).sentence_vectors, atol=1e-6)
+
+
+def test_milvus_takes_the_same_updates(seed_documents, tmp_path, light_embedder):
+    location = f"milvus:{tmp_path / 'index.db'}"
+    Indexer(location, light_embedder).run(seed_documents[:4])
+    report = Indexer(location, light_embedder).add(seed_documents[4:])
+    assert report.added == [seed_documents[4].id] and report.unchanged == []
+    report = Indexer(location, light_embedder).remove([seed_documents[0].id, "not-there"])
+    assert report.removed == [seed_documents[0].id] and report.embedded_chunks == 0
+    Indexer(tmp_path / "whole", light_embedder).run(seed_documents[1:])
+    assert ranking(location, light_embedder) == ranking(tmp_path / "whole", light_embedder)

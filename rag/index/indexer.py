@@ -88,6 +88,20 @@ class Indexer:
         """Add (or replace) these documents, keeping every other document of the index."""
         return self.run(documents, prune=False)
 
+    def remove(self, doc_ids: Iterable[str]) -> IndexReport:
+        """Delete these documents from the index (ids it does not hold are ignored)."""
+        started = time.perf_counter()
+        with self.store.lock():
+            previous, reason = self._reusable_previous()
+            if previous is None:
+                raise CorpusError(f"nothing to remove from: {reason or 'there is no index'}; build it with `isnad index`")
+            report = IndexReport(removed=sorted(doc_id for doc_id in set(doc_ids) if doc_id in previous.documents))
+            summary = self._write(previous, SegmentData.empty(self.embedder.dimension), report, reattribute=False) \
+                if report.removed else self.store.summary(previous)
+        report.chunks, report.vector_index = summary["chunks"], summary["vector_index"]
+        report.seconds = time.perf_counter() - started
+        return report
+
     def _settings(self) -> dict:
         return {"embedding_model": self.embedder.model_name, "document_input": self.embedder.document_template,
                 "normaliser_version": NORMALISER_VERSION,
