@@ -81,13 +81,12 @@ def count(token_lists: Iterable[list[str]]) -> Counts:
     for tokens in token_lists:
         counts = Counter(tokens)
         term_ids.append(np.fromiter((vocabulary.setdefault(t, len(vocabulary)) for t in counts), np.int32, len(counts)))
-        frequencies.append(np.fromiter(counts.values(), np.int64, len(counts)))
+        frequencies.append(np.fromiter((min(n, _MAX_FREQUENCY) for n in counts.values()), np.uint16, len(counts)))
         lengths.append(len(tokens))
     rows = np.repeat(np.arange(len(lengths), dtype=np.int32), [len(ids) for ids in term_ids])
     return Counts(list(vocabulary), rows,
                   np.concatenate(term_ids) if term_ids else np.zeros(0, np.int32),
-                  np.minimum(np.concatenate(frequencies), _MAX_FREQUENCY).astype(np.uint16) if frequencies
-                  else np.zeros(0, np.uint16),
+                  np.concatenate(frequencies) if frequencies else np.zeros(0, np.uint16),
                   np.asarray(lengths, np.float32))
 
 
