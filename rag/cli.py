@@ -70,7 +70,8 @@ def index_command(corpus_paths: tuple[Path, ...], index: str | None, model: str 
         click.echo(f"resumed: {report.resumed_texts} texts' vectors came from the build that was stopped", err=True)
     if report.rebuilt_because:
         click.echo(f"rebuilt from scratch: {report.rebuilt_because}", err=True)
-    click.echo(f"indexed {len(loaded.documents)} documents into {settings.index} "
+    read = len(report.added) + len(report.updated) + len(report.unchanged)
+    click.echo(f"indexed {read} documents into {settings.index} "
                f"({len(report.added)} added, {len(report.updated)} updated, {len(report.removed)} removed, "
                f"{len(report.unchanged)} unchanged; {report.embedded_chunks} of {report.chunks} chunks embedded; "
                f"vector search: {report.vector_index}; {report.seconds:.1f}s)")

@@ -30,7 +30,7 @@ class Settings:
     # Above this many chunks exact search gets slow enough to switch FAISS to HNSW.
     exact_search_limit: int = 50_000
     max_query_chars: int = 2_000
-    max_file_bytes: int = 50 * 1024 * 1024
+    max_file_bytes: int = 50 * 1024 * 1024  # an article file (.txt, .md); tables are streamed, any size
     near_duplicate_threshold: float = 0.9
     default_k: int = 5
     # Answering: the local model by default; "extractive" needs no model at all.

@@ -219,3 +219,10 @@ def test_milvus_takes_the_same_updates(seed_documents, tmp_path, light_embedder)
     assert report.removed == [seed_documents[0].id] and report.embedded_chunks == 0
     Indexer(tmp_path / "whole", light_embedder).run(seed_documents[1:])
     assert ranking(location, light_embedder) == ranking(tmp_path / "whole", light_embedder)
+
+
+def test_a_build_writes_a_segment_per_batch_of_documents_and_ranks_as_one(seed_documents, tmp_path, light_embedder):
+    report = Indexer(tmp_path / "batched", light_embedder, segment_documents=2).run(iter(seed_documents))
+    assert len(report.added) == 5 and len(IndexStore(tmp_path / "batched").read().segments) == 3
+    Indexer(tmp_path / "whole", light_embedder).run(seed_documents)
+    assert ranking(tmp_path / "batched", light_embedder) == ranking(tmp_path / "whole", light_embedder)

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from rag.errors import CorpusError
-from rag.ingest.loaders import CorpusLoader
+from rag.ingest.loaders import CorpusLoader, LoadResult
 from tests.conftest import CORPUS, FAKES_CSV
 
 
@@ -140,3 +140,30 @@ def test_the_bundled_corpus_has_outlets_and_dates():
     documents = {d.id: d for d in load(CORPUS).documents}
     assert documents["001_0b8ef82dd97cd181.txt"].metadata["source"].startswith("الأناضول")
     assert documents["002_239a53276f838fa4.txt"].metadata["date"] == "2016-11-30"
+
+
+def test_a_table_is_streamed_row_by_row_in_memory_that_does_not_grow_with_it(tmp_path):
+    import random
+    import tracemalloc
+
+    words = random.Random(7)
+    vocabulary = [f"{word}{n}" for word in ("حلب", "إدلب", "قصف", "مدنيين", "Aleppo", "shelling") for n in range(300)]
+    (tmp_path / "warm.csv").write_text("id,content\n1,قصف على حلب Aleppo shelling\n", "utf-8")
+    loader = CorpusLoader(max_file_bytes=100_000)  # the limit on an article file is not a table's
+    list(loader.stream([tmp_path / "warm.csv"], LoadResult()))  # imports and caches before measuring
+    peaks = {}
+    for rows in (100, 500):
+        (tmp_path / f"{rows}").mkdir()
+        with open(tmp_path / f"{rows}" / "archive.csv", "w", encoding="utf-8", newline="") as out:
+            out.write("id,title,content\n")
+            for row in range(rows):
+                out.write(f'{row},"Report {row}","{" ".join(words.choices(vocabulary, k=2_000))}"\n')
+        result = LoadResult()
+        tracemalloc.start()
+        count = sum(1 for _ in loader.stream([tmp_path / f"{rows}"], result))
+        peaks[rows] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert count == rows and not result.warnings
+    assert (tmp_path / "500" / "archive.csv").stat().st_size > 10_000_000
+    # five times the rows: the same peak, give or take the de-duplicator's ~1 KB a document
+    assert peaks[500] < peaks[100] * 1.3, peaks

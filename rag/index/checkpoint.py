@@ -3,7 +3,8 @@ killed midway (kill -9, power loss) resumes where it stopped instead of embeddin
 
 A vector is filed under a digest of the model, its document input template, the title and the
 text, so a checkpoint left by another model or other inputs is never reused wrongly. Each batch is
-written to a temporary name and renamed, so a kill mid-write loses that batch only. The build
+written to a temporary name and renamed, so a kill mid-write loses that batch only. Only the
+digests are held in memory; vectors are read back from their batch when asked for. The build
 clears the checkpoint once its generation is published.
 """
 
@@ -26,14 +27,17 @@ class EmbeddingCheckpoint:
     def __init__(self, folder: Path, embedder: Embedder, batch_texts: int = BATCH_TEXTS) -> None:
         self.folder, self.embedder, self.batch_texts = folder, embedder, batch_texts
         self._prefix = f"{embedder.model_name}\x1f{embedder.document_template}\x1f"
-        self._known: dict[bytes, np.ndarray] = {}
-        self.resumed = 0  # texts whose vectors came from the checkpoint
+        self._saved: dict[bytes, tuple[Path, int]] = {}  # digest -> its batch file and row
+        self._batches = 0
+        self.resumed = 0  # texts whose vectors came from a build that was stopped
         for path in sorted(folder.glob("batch-*.npz")):
+            self._batches += 1
             try:
                 with np.load(path, allow_pickle=False) as saved:
-                    self._known.update(zip((row.tobytes() for row in saved["keys"]), saved["vectors"]))
+                    self._saved.update((row.tobytes(), (path, i)) for i, row in enumerate(saved["keys"]))
             except (OSError, ValueError, KeyError, EOFError):  # a damaged batch is embedded again
                 continue
+        self._from_before = set(self._saved)
 
     def encode(self, texts: list[str], titles: list[str] | None = None, progress_bar: bool = False) -> np.ndarray:
         """The texts' document vectors (as Embedder.encode_documents), embedding only those the
@@ -42,8 +46,8 @@ class EmbeddingCheckpoint:
         first: dict[bytes, int] = {}
         for i, key in enumerate(keys):
             first.setdefault(key, i)
-        missing = [i for key, i in first.items() if key not in self._known]
-        self.resumed += len(first) - len(missing)
+        missing = [i for key, i in first.items() if key not in self._saved]
+        self.resumed += sum(key in self._from_before for key in first)
         with tqdm(total=len(missing), unit="text", desc="embedding", disable=not progress_bar, smoothing=0.1) as bar:
             for start in range(0, len(missing), self.batch_texts):
                 batch = missing[start:start + self.batch_texts]
@@ -51,12 +55,22 @@ class EmbeddingCheckpoint:
                                                          titles=None if titles is None else [titles[i] for i in batch])
                 self._save([keys[i] for i in batch], vectors)
                 bar.update(len(batch))
-        if not texts:
-            return np.zeros((0, self.embedder.dimension), np.float32)
-        return np.stack([self._known[key] for key in keys]).astype(np.float32)
+        return self._vectors(keys)
 
     def clear(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _vectors(self, keys: list[bytes]) -> np.ndarray:
+        out = np.zeros((len(keys), self.embedder.dimension), np.float32)
+        by_batch: dict[Path, list[tuple[int, int]]] = {}
+        for i, key in enumerate(keys):
+            path, row = self._saved[key]
+            by_batch.setdefault(path, []).append((i, row))
+        for path, places in by_batch.items():
+            with np.load(path, allow_pickle=False) as saved:
+                vectors = saved["vectors"]
+            out[[i for i, _ in places]] = vectors[[row for _, row in places]]
+        return out
 
     def _key(self, text: str, title: str | None) -> bytes:
         titled = "\x00" if title is None else title
@@ -64,11 +78,13 @@ class EmbeddingCheckpoint:
 
     def _save(self, keys: list[bytes], vectors: np.ndarray) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"batch-{len(list(self.folder.glob('batch-*.npz'))):06d}-{os.getpid()}.npz"
+        path = self.folder / f"batch-{self._batches:06d}-{os.getpid()}.npz"
+        self._batches += 1
         temporary = path.with_suffix(".tmp")
         with open(temporary, "wb") as out:
-            np.savez(out, keys=np.frombuffer(b"".join(keys), np.uint8).reshape(-1, 16), vectors=np.asarray(vectors, np.float32))
+            np.savez(out, keys=np.frombuffer(b"".join(keys), np.uint8).reshape(-1, 16),
+                     vectors=np.asarray(vectors, np.float32))
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)
-        self._known.update(zip(keys, np.asarray(vectors, np.float32)))
+        self._saved.update((key, (path, i)) for i, key in enumerate(keys))

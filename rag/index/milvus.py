@@ -97,14 +97,20 @@ class MilvusStore:
                 raise IndexCorruptError(f"another `isnad index` is writing {self.location}; wait for it") from None
             yield
 
-    def update(self, previous: "MilvusIndex", update, exact_search_limit: int) -> dict[str, Any]:
-        """A generation holds whole collections here: the documents kept (their vectors copied, not
-        embedded again) and the new ones are written as the next generation."""
+    def stage(self, data, exact_search_limit: int):
+        """A generation holds whole collections here: what is staged waits in memory for `update`."""
+        return data
+
+    def update(self, previous: "MilvusIndex | None", update, exact_search_limit: int) -> dict[str, Any]:
+        """The documents kept (their vectors copied, not embedded again) and the staged ones are
+        written as the next generation."""
         from rag.index.segment import SegmentData
         from rag.index.store import IndexData
 
-        kept = [doc_id for doc_id in previous.documents if doc_id not in update.removed]
-        whole = SegmentData.joined([previous.reusable(kept), update.addition], int(update.manifest["dimension"]))
+        parts = list(update.staged)
+        if previous is not None and update.keep_previous:
+            parts.insert(0, previous.reusable([doc_id for doc_id in previous.documents if doc_id not in update.removed]))
+        whole = SegmentData.joined(parts, int(update.manifest["dimension"]))
         return self.write(IndexData.of(update.manifest, whole, update.vocabulary, update.vocabulary_vectors),
                           exact_search_limit)
 

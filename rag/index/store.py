@@ -52,6 +52,7 @@ from rag.types import Chunk, Document
 
 FORMAT_VERSION = 5  # 3: checksums; 4: SQLite passages, mapped vectors and BM25 columns; 5: segments
 MAX_SEGMENTS = 8
+MERGE_CHUNKS = 250_000
 _POINTER = "CURRENT"
 _SEGMENTS = "segments"
 
@@ -82,14 +83,15 @@ class IndexData:
 
 @dataclass
 class Update:
-    """A change to an existing index: new documents (with their chunks and vectors) and the ids of
-    the documents they replace or that are gone."""
+    """The next generation: segments staged for it (what the store's `stage` returned), the ids of
+    stored documents it deletes, and whether the previous generation's segments stay."""
 
     manifest: dict[str, Any]
-    addition: SegmentData
+    staged: list
     removed: set[str] = field(default_factory=set)
     vocabulary: list[tuple[str, str]] = field(default_factory=list)
     vocabulary_vectors: np.ndarray | None = None
+    keep_previous: bool = True
 
 
 class OpenIndex:
@@ -368,15 +370,26 @@ class IndexStore:
 
     def write(self, data: IndexData, exact_search_limit: int) -> dict[str, Any]:
         """Write the whole index as one new segment and a generation of it alone."""
-        segment = self._write_segment(data.segment, exact_search_limit)
-        return self._write_generation(data.manifest, [(segment, None)], data.vocabulary, data.vocabulary_vectors)
+        update = Update(data.manifest, [self.stage(data.segment, exact_search_limit)], keep_previous=False,
+                        vocabulary=data.vocabulary, vocabulary_vectors=data.vocabulary_vectors)
+        return self.update(None, update, exact_search_limit)
 
-    def update(self, previous: OpenIndex, update: Update, exact_search_limit: int) -> dict[str, Any]:
-        """Add a segment of the new documents, delete what they replace, merge if the segments are many."""
+    def stage(self, data: SegmentData, exact_search_limit: int) -> str | None:
+        """Write a segment for the next generation (no reader sees it before `update` publishes
+        it; a killed build's are removed by the next). None for no documents."""
+        if not data.documents:
+            return None
+        name = f"seg-{_stamp()}"
+        write_segment(self._segments / name, data, exact_search_limit)
+        return name
+
+    def update(self, previous: OpenIndex | None, update: Update, exact_search_limit: int) -> dict[str, Any]:
+        """Publish the staged segments beside the previous ones (minus what the update deletes),
+        merging if the segments are many."""
         kept = [(segment.name, _deleted(segment, deleted, update.removed))
-                for segment, deleted in zip(previous.segments, previous.deleted)]
-        if update.addition.documents:
-            kept.append((self._write_segment(update.addition, exact_search_limit), None))
+                for segment, deleted in zip(previous.segments, previous.deleted)] \
+            if previous is not None and update.keep_previous else []
+        kept += [(name, None) for name in update.staged if name is not None]
         kept = self._merged(kept, int(update.manifest["dimension"]), exact_search_limit)
         return self._write_generation(update.manifest, kept, update.vocabulary, update.vocabulary_vectors)
 
@@ -390,19 +403,28 @@ class IndexStore:
 
     def _merged(self, segments: list[tuple[str, np.ndarray | None]], dimension: int,
                 exact_search_limit: int) -> list[tuple[str, np.ndarray | None]]:
-        """Past MAX_SEGMENTS, every segment but the largest is merged into one; a segment mostly
-        deleted is rewritten too (its live documents copied, its dead weight dropped)."""
-        totals = [self._counts(name)["documents"] for name, _ in segments]
-        live = [total - (0 if deleted is None else int(deleted.sum())) for total, (_, deleted) in zip(totals, segments)]
-        merge = {i for i, (alive, total) in enumerate(zip(live, totals)) if alive < total / 2}
+        """A segment mostly deleted is rewritten with its live documents only; past MAX_SEGMENTS the
+        smallest segments are merged into one. Either way never more than MERGE_CHUNKS chunks at
+        once (a merge holds their vectors in memory): an index of many large segments keeps them."""
+        counts = [self._counts(name) for name, _ in segments]
+        live_share = [1.0 if deleted is None else 1 - float(deleted.mean()) if len(deleted) else 0.0
+                      for _, deleted in segments]
+        size = [count["chunks"] * share for count, share in zip(counts, live_share)]
+        merge = {i for i, share in enumerate(live_share) if share < 0.5 and size[i] <= MERGE_CHUNKS}
         if len(segments) - len(merge) > MAX_SEGMENTS:
-            merge |= set(range(len(segments))) - {int(np.argmax(live))}
+            smallest, total = [], sum(size[i] for i in merge)
+            for i in sorted(set(range(len(segments))) - merge, key=lambda i: size[i]):
+                if total + size[i] > MERGE_CHUNKS:
+                    break
+                smallest.append(i)
+                total += size[i]
+            merge |= set(smallest) if len(smallest) + len(merge) >= 2 else set()
         if not merge:
             return segments
         joined = SegmentData.joined([Segment(self._segments / segments[i][0]).data(segments[i][1])
                                      for i in sorted(merge)], dimension)
         kept = [segment for i, segment in enumerate(segments) if i not in merge]
-        return kept + ([(self._write_segment(joined, exact_search_limit), None)] if joined.documents else [])
+        return kept + ([(self.stage(joined, exact_search_limit), None)] if joined.documents else [])
 
     def _counts(self, name: str) -> dict[str, int]:
         return json.loads((self._segments / name / SEGMENT_FILE).read_text("utf-8"))["counts"]
@@ -416,11 +438,6 @@ class IndexStore:
         if not name.startswith("seg-") or "/" in name:
             raise IndexCorruptError(f"index at {self.index_dir} names a segment {name!r} outside it")
         return self._segments / name
-
-    def _write_segment(self, data: SegmentData, exact_search_limit: int) -> str:
-        name = f"seg-{_stamp()}"
-        write_segment(self._segments / name, data, exact_search_limit)
-        return name
 
     def _write_generation(self, manifest: dict[str, Any], segments: list[tuple[str, np.ndarray | None]],
                           vocabulary: list[tuple[str, str]], vocabulary_vectors: np.ndarray) -> dict[str, Any]:

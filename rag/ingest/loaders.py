@@ -4,6 +4,9 @@ Bad files never stop a load: each is skipped with a warning that names it and sa
 
     >>> result = CorpusLoader().run([Path("corpus")])
     >>> len(result.documents), result.warnings
+
+`stream` yields the documents one at a time instead, reading tables a line at a time, so memory
+stays bounded however large a corpus file is (`isnad index` streams).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import logging
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from rag.ingest.cleaning import clean_article
 from rag.ingest.dedup import Deduplicator
@@ -28,6 +31,7 @@ from rag.types import Document
 logger = logging.getLogger(__name__)
 
 _MAX_DAMAGED_SHARE = 0.001  # more invalid UTF-8 than this means another encoding altogether
+_ENCODING_SAMPLE = 1 << 16  # characters of a table read before deciding it is UTF-8 at all
 ARTICLE_SUFFIXES = {".txt", ".md"}
 METADATA_FILE = "metadata.csv"  # beside article files: their outlet, date, place, url (one row per file)
 _PARTIAL_DATE = re.compile(r"\d{4}(-\d{2}){0,2}")
@@ -58,8 +62,15 @@ class CorpusLoader:
         self.near_duplicate_threshold = near_duplicate_threshold
 
     def run(self, paths: list[Path]) -> LoadResult:
-        self._metadata: dict[Path, dict[str, dict[str, str]]] = {}  # folder -> file name -> fields
         result = LoadResult()
+        result.documents = list(self.stream(paths, result))
+        return result
+
+    def stream(self, paths: list[Path], result: LoadResult) -> Iterator[Document]:
+        """The documents one at a time, as they are read; warnings and duplicates go to `result`.
+        What stays in memory is one article or table line, plus each document's id and
+        de-duplication signature (about 1 KB)."""
+        self._metadata: dict[Path, dict[str, dict[str, str]]] = {}  # folder -> file name -> fields
         dedup = Deduplicator(self.near_duplicate_threshold)
         places: dict[str, str] = {}  # document id -> where it was read, so ids stay unique
         for root, path in self._files(paths):
@@ -71,8 +82,7 @@ class CorpusLoader:
                 if duplicate_of:
                     result.duplicates.append(f"skipped {item.id}: {duplicate_of}")
                 else:
-                    result.documents.append(item)
-        return result
+                    yield item
 
     def _files(self, paths: list[Path]) -> Iterator[tuple[Path, Path]]:
         for path in paths:
@@ -86,25 +96,27 @@ class CorpusLoader:
             else:
                 raise CorpusError(f"corpus path not found: {path}")
 
-    def _read(self, root: Path, path: Path, warnings: list[str]) -> list[tuple[Document, str]]:
+    def _read(self, root: Path, path: Path, warnings: list[str]) -> Iterator[tuple[Document, str]]:
         """The file's documents, each with the place it came from (file, or file and row)."""
         suffix = path.suffix.lower()
         relative = path.relative_to(root).as_posix()
         if not _printable_name(relative):
             warnings.append(f"skipped {_shown(path)}: the file name is not valid UTF-8; rename it")
-            return []
+            return
         if suffix not in ARTICLE_SUFFIXES | TABLE_SUFFIXES:
             warnings.append(f"skipped {path}: unsupported file type {suffix or '(none)'} (use .txt, .md, .csv, .jsonl)")
-            return []
-        text = self._decode(path, warnings)
-        if text is None:
-            return []
+            return
         if suffix in ARTICLE_SUFFIXES:
-            metadata = self._folder_metadata(path.parent, warnings).get(path.name, {})
-            return [(document, relative)] if (document := _article(relative, text, metadata, warnings)) else []
-        rows = _csv_rows(text, relative, warnings) if suffix == ".csv" else _jsonl_rows(text, relative, warnings)
-        return [(doc, f"{relative} row {number}") for number, row in rows
-                if (doc := _row_document(relative, number, row, warnings))]
+            text = self._decode(path, warnings)
+            metadata = self._folder_metadata(path.parent, warnings).get(path.name, {}) if text else {}
+            if text and (document := _article(relative, text, metadata, warnings)):
+                yield document, relative
+            return
+        lines = _table_lines(path, warnings)
+        rows = _csv_rows(lines, relative, warnings) if suffix == ".csv" else _jsonl_rows(lines, relative, warnings)
+        for number, row in rows:
+            if document := _row_document(relative, number, row, warnings):
+                yield document, f"{relative} row {number}"
 
     def _folder_metadata(self, folder: Path, warnings: list[str]) -> dict[str, dict[str, str]]:
         """The folder's `metadata.csv`: one row per article file (`file`, then `source`, `date`,
@@ -113,7 +125,7 @@ class CorpusLoader:
             table = folder / METADATA_FILE
             text = self._decode(table, warnings) if table.is_file() else None
             rows = {}
-            for number, row in _csv_rows(text or "", str(table), warnings):
+            for number, row in _csv_rows(io.StringIO(text or "", newline=""), str(table), warnings):
                 name = str(row.get("file") or "").strip()
                 if not name:
                     warnings.append(f"skipped {table} row {number}: no file name in the `file` column")
@@ -124,6 +136,7 @@ class CorpusLoader:
         return self._metadata[folder]
 
     def _decode(self, path: Path, warnings: list[str]) -> str | None:
+        """A whole article file (or metadata table) as text, or None with a warning why not."""
         try:
             size = path.stat().st_size
             if size > self.max_file_bytes:
@@ -150,6 +163,51 @@ class CorpusLoader:
             warnings.append(f"skipped {path}: empty file")
             return None
         return text
+
+
+def _table_lines(path: Path, warnings: list[str]) -> Iterator[str]:
+    """A table's lines, decoded as they are read (line ends kept, for quoted fields that span
+    lines). The same checks as a whole file gets: unreadable, binary, not UTF-8 (judged on the
+    first million characters, held back until then), a few damaged bytes, empty."""
+    try:
+        raw = open(path, "rb")
+    except OSError as error:
+        warnings.append(f"skipped {path}: cannot be read ({error.strerror or type(error).__name__})")
+        return
+    with raw:
+        head = raw.read(8192)
+        raw.seek(0)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            encoding = "utf-16"  # Windows "Unicode" text
+        elif b"\x00" in head:
+            warnings.append(f"skipped {path}: binary file (or UTF-16 without a byte-order mark; re-save it as UTF-8)")
+            return
+        else:
+            encoding = "utf-8-sig"
+        text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+        held, read, damaged, content = [], 0, 0, False
+        for line in text:
+            damaged += line.count("\ufffd")
+            content = content or bool(line.strip())
+            if read < _ENCODING_SAMPLE:
+                read += len(line)
+                held.append(line)
+                if read >= _ENCODING_SAMPLE:
+                    if damaged > read * _MAX_DAMAGED_SHARE:
+                        break
+                    yield from held
+                    held = []
+                continue
+            yield line
+        if held and damaged > read * _MAX_DAMAGED_SHARE:
+            warnings.append(f"skipped {path}: not UTF-8 text; re-save it as UTF-8")
+            return
+        yield from held
+    if not content:
+        warnings.append(f"skipped {path}: empty file")
+    elif damaged:
+        # Scraped files often carry a few stray bytes; one bad byte should not lose an article.
+        warnings.append(f"{path}: replaced {damaged} invalid UTF-8 byte(s) with U+FFFD")
 
 
 def _article(doc_id: str, raw: str, metadata: dict[str, str], warnings: list[str]) -> Document | None:
@@ -190,11 +248,11 @@ def _unique(document: Document, place: str, root: Path, places: dict[str, str],
     return document
 
 
-def _csv_rows(text: str, name: str, warnings: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+def _csv_rows(lines: Iterable[str], name: str, warnings: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
     """Rows with their line numbers. A quote left open swallows the rows after it into one
     field; such a record is skipped (with its lines named) rather than merged."""
     csv.field_size_limit(2**31 - 1)
-    reader = csv.DictReader(io.StringIO(text, newline=""))  # newline="": line breaks inside quotes stay data
+    reader = csv.DictReader(lines)  # lines with their ends: line breaks inside quotes stay data
     try:
         columns, line = len(reader.fieldnames or []), reader.line_num + 1
         for row in reader:
@@ -215,8 +273,8 @@ def _swallows_rows(row: dict[str, Any], columns: int) -> bool:
     return any(len(next(csv.reader([text]), [])) >= max(2, columns - 1) for text in inner)
 
 
-def _jsonl_rows(text: str, name: str, warnings: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, line in enumerate(text.splitlines(), start=1):
+def _jsonl_rows(lines: Iterable[str], name: str, warnings: list[str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
