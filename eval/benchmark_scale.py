@@ -93,8 +93,9 @@ def measure_update(folder: Path, count: int, data: Path) -> None:
     a fresh process (the model load is counted)."""
     before = _rankings(folder)
     seconds, report = _timed_update(folder, "add", data, count)
-    print(f"added {count} articles: {seconds:.0f} s in all ({report['embedded_chunks']} chunks and their sentences "
-          f"embedded, {report['update_seconds']:.0f} s inside the update), {report['segments']} segments after")
+    print(f"added {count} articles: {seconds:.0f} s in all, {report['update_seconds']:.0f} s inside the update, of "
+          f"which {report['embedding_seconds']:.0f} s chunking and embedding {report['embedded_chunks']} chunks and "
+          f"their sentences; {report['segments']} segments after")
     seconds, report = _timed_update(folder, "remove", data, count)
     print(f"removed them: {seconds:.0f} s in all, {report['segments']} segments after")
     assert _rankings(folder) == before, "removing the added articles did not restore the rankings"
@@ -130,7 +131,7 @@ def update_into(folder: Path, action: str, count: int, data: Path) -> dict:
     indexer = Indexer(folder, Embedder(manifest["embedding_model"]), exact_search_limit=Settings.from_env().exact_search_limit)
     report = indexer.add(added) if action == "add" else indexer.remove([document.id for document in added])
     return {"embedded_chunks": report.embedded_chunks, "resumed_texts": report.resumed_texts,
-            "update_seconds": report.seconds, "segments": len(IndexStore(folder).read().segments)}
+            "update_seconds": report.seconds, "embedding_seconds": report.embedding_seconds, "segments": len(IndexStore(folder).read().segments)}
 
 
 def _rankings(folder: Path) -> list[list[list]]:

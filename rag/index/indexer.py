@@ -46,6 +46,7 @@ class IndexReport:
     embedded_words: int = 0  # vocabulary words new to the index (rag.translation)
     vector_index: str = ""  # "exact", or the ANN index chosen past the exact search limit
     seconds: float = 0.0
+    embedding_seconds: float = 0.0  # of `seconds`, chunking and embedding the new documents
     rebuilt_because: str | None = None
 
     @property
@@ -79,7 +80,9 @@ class Indexer:
             staged, new_chunks = [], []
             # A segment's worth of new documents at a time: memory stays bounded however large the corpus.
             for batch in _batched(self._changes(documents, previous, report, prune), self.segment_documents):
+                embedding = time.perf_counter()
                 addition = self._segment(batch, checkpoint)
+                report.embedding_seconds += time.perf_counter() - embedding
                 report.embedded_chunks += len(addition.chunks)
                 new_chunks += addition.chunks if self._translates else []
                 staged.append(self.store.stage(addition, self.exact_search_limit))

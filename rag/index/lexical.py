@@ -3,9 +3,12 @@ memory-mapped at open, weighed at query time with the statistics of every segmen
 together (as Lucene scores across its segments), so an index updated segment by segment scores
 exactly as one built whole.
 
-Each segment's field is stored column by column (one column per term: the rows holding it and
-their term frequencies) beside each row's length, so opening costs nothing at any size and a query
-reads only its own terms' columns. Terms are found by a 64-bit hash in a sorted array, so no
+Each segment's field is stored column by column (one column per term: the rows holding it, their
+term frequencies, and their saturation tf / (tf + k1 (1 - b + b dl / avgdl)) at the segment's own
+average length) beside each row's length, so opening costs nothing at any size and a query reads
+only its own terms' columns. A segment whose average length is the index's (within AVERAGE_SLACK:
+the large segment of an index that took small updates) is scored from its stored saturations, as
+fast as precomputed weights; another is weighed from its frequencies. Terms are found by a 64-bit hash in a sorted array, so no
 vocabulary is loaded either. The weights are Lucene's BM25 as bm25s computes it (`method="lucene"`;
 a test holds the two equal).
 
@@ -36,7 +39,11 @@ LUCENE_K1, LUCENE_B = 1.2, 0.75
 # The three lexical fields with their k1 and b: the chunk (n-gram saturation), its whole article
 # and its title (BM25's usual settings).
 FIELD_BM25 = {"chunks": (CHUNK_K1, CHUNK_B), "documents": (LUCENE_K1, LUCENE_B), "titles": (LUCENE_K1, LUCENE_B)}
-_FILES = ("terms", "columns", "starts", "rows", "frequencies", "lengths")
+_FILES = ("terms", "columns", "starts", "rows", "frequencies", "saturations", "lengths")
+# Relative difference of average lengths under which a segment's stored saturations serve: a score
+# moves by less than a thousandth (b times the difference, at most).
+AVERAGE_SLACK = 1e-3
+_SLICE = 1 << 24
 _MAX_FREQUENCY = np.iinfo(np.uint16).max
 
 
@@ -121,9 +128,14 @@ def _saturation(frequencies: np.ndarray, norm: np.ndarray) -> np.ndarray:
     return frequencies / (frequencies + norm)
 
 
-def write_lexical_index(folder: Path, name: str, token_lists: Iterable[list[str]]) -> int:
+def write_lexical_index(folder: Path, name: str, token_lists: Iterable[list[str]], k1: float, b: float) -> int:
     """Count every row's terms and write them column by column. Returns the number of rows."""
     counts = count(token_lists)
+    norm = Statistics(counts.size, float(counts.lengths.sum())).norm(counts.lengths, k1, b)
+    saturations = np.empty(len(counts.rows), np.float32)
+    for start in range(0, len(counts.rows), _SLICE):  # in slices: a million chunks hold ~500M pairs
+        part = slice(start, start + _SLICE)
+        saturations[part] = _saturation(counts.frequencies[part], norm[counts.rows[part]])
     order = np.argsort(counts.term_ids, kind="stable")  # column by column, rows ascending within each
     starts = np.concatenate([[0], np.cumsum(np.bincount(counts.term_ids, minlength=len(counts.terms)))])
     hashes = np.fromiter((term_hash(term) for term in counts.terms), np.uint64, len(counts.terms))
@@ -136,6 +148,8 @@ def write_lexical_index(folder: Path, name: str, token_lists: Iterable[list[str]
     save_array(folder / f"{name}.rows.npy", counts.rows[order])
     counts.rows = None
     save_array(folder / f"{name}.frequencies.npy", counts.frequencies[order])
+    counts.frequencies = None
+    save_array(folder / f"{name}.saturations.npy", saturations[order])
     return counts.size
 
 
@@ -146,6 +160,8 @@ class Columns:
         arrays = {part: open_array(folder / f"{name}.{part}.npy") for part in _FILES}
         self._terms, self._columns, self._starts = arrays["terms"], arrays["columns"], arrays["starts"]
         self.rows, self.frequencies, self.lengths = arrays["rows"], arrays["frequencies"], arrays["lengths"]
+        self.saturations = arrays["saturations"]
+        self.average_length = float(np.mean(self.lengths)) if len(self.lengths) else 0.0
 
     @property
     def size(self) -> int:
@@ -176,7 +192,10 @@ class LexicalIndex:
             sum(segment.size if alive is None else int(alive.sum()) for segment, alive in zip(segments, self.live)),
             sum(float(np.sum(segment.lengths if alive is None else segment.lengths[alive]))
                 for segment, alive in zip(segments, self.live)))
-        self._norms = [self.statistics.norm(np.asarray(segment.lengths), k1, b) for segment in segments]
+        average = self.statistics.length / max(self.statistics.rows, 1)
+        # None: the segment's stored saturations serve (its average length is the index's)
+        self._norms = [None if abs(segment.average_length - average) <= AVERAGE_SLACK * average
+                       else self.statistics.norm(np.asarray(segment.lengths), k1, b) for segment in segments]
 
     def scores(self, query_terms: list[str], budget: int = POSTINGS_BUDGET) -> np.ndarray:
         """Summed weights of each row for the terms (repeated terms count again, as in bm25s);
@@ -194,8 +213,9 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         kept = order[np.cumsum(postings[order]) <= budget] if budget else order
         kept = kept if len(kept) else order[:1]
-        columns = [[(segment.rows[starts[t]:ends[t]], segment.frequencies[starts[t]:ends[t]]) for t in kept]
-                   for segment, (starts, ends) in zip(self.segments, spans)]
+        columns = [[(segment.rows[starts[t]:ends[t]], (segment.saturations if norm is None else segment.frequencies)
+                     [starts[t]:ends[t]]) for t in kept]
+                   for segment, norm, (starts, ends) in zip(self.segments, self._norms, spans)]
         idf = self.statistics.idf(self._live_df(columns, len(kept)))
         return np.concatenate([self._segment_scores(i, parts, idf * repeats[kept]) for i, parts in enumerate(columns)])
 
@@ -206,12 +226,17 @@ class LexicalIndex:
         return df
 
     def _segment_scores(self, i: int, parts: list[tuple[np.ndarray, np.ndarray]], factors: np.ndarray) -> np.ndarray:
-        size = self.segments[i].size
+        """Each row's summed weights in segment i; `parts` are its (rows, saturations or
+        frequencies) per term, `factors` each term's idf (times its repeats in the query)."""
+        size, norm = self.segments[i].size, self._norms[i]
         if not any(len(rows) for rows, _ in parts):
             return np.zeros(size, dtype=np.float32)
         rows = np.concatenate([rows for rows, _ in parts])
-        frequencies = np.concatenate([frequencies for _, frequencies in parts])
-        factor = np.repeat(factors.astype(np.float32), [len(r) for r, _ in parts])
-        weights = factor * _saturation(frequencies, self._norms[i][rows])
+        if norm is None:
+            weights = np.concatenate([values * np.float32(factor) for (_, values), factor in zip(parts, factors)])
+        else:
+            frequencies = np.concatenate([frequencies for _, frequencies in parts])
+            factor = np.repeat(factors.astype(np.float32), [len(r) for r, _ in parts])
+            weights = factor * _saturation(frequencies, norm[rows])
         scores = np.bincount(rows, weights=weights, minlength=size).astype(np.float32)
         return scores if self.live[i] is None else np.where(self.live[i], scores, 0.0).astype(np.float32)

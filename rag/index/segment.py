@@ -72,7 +72,7 @@ def write_segment(folder: Path, data: SegmentData, exact_search_limit: int) -> d
     save_array(folder / "sentence_chunks.npy", data.sentence_chunks.astype(np.int64))
     rows = {"chunks": data.chunks, "documents": data.documents, "titles": data.documents}
     for name, terms in LEXICAL_ROWS.items():
-        lexical.write_lexical_index(folder, name, (terms(row) for row in rows[name]))
+        lexical.write_lexical_index(folder, name, (terms(row) for row in rows[name]), *lexical.FIELD_BM25[name])
     entry = {"counts": {"documents": len(data.documents), "chunks": len(data.chunks)}, "vectors": vectors}
     names = _data_files(folder, entry)
     entry["files"] = checksums.fingerprints(folder, names)
