@@ -8,9 +8,9 @@ term frequencies, and their saturation tf / (tf + k1 (1 - b + b dl / avgdl)) at 
 average length) beside each row's length, so opening costs nothing at any size and a query reads
 only its own terms' columns. A segment whose average length is the index's (within AVERAGE_SLACK:
 the large segment of an index that took small updates) is scored from its stored saturations, as
-fast as precomputed weights; another is weighed from its frequencies. Terms are found by a 64-bit hash in a sorted array, so no
-vocabulary is loaded either. The weights are Lucene's BM25 as bm25s computes it (`method="lucene"`;
-a test holds the two equal).
+fast as precomputed weights; another is weighed from its frequencies. Terms are found by a 64-bit
+hash in a sorted array, so no vocabulary is loaded either. The weights are Lucene's BM25 as bm25s
+computes it (`method="lucene"`; a test holds the two equal).
 
 On a large index a question's commonest n-grams ("~#الم") hold most of the rows and weigh least
 (their IDF is near zero): past a budget of postings the commonest terms are left out, rarest
@@ -101,10 +101,9 @@ def weigh(token_lists: Iterable[list[str]], k1: float, b: float) -> Weights:
     """Count and weigh every row's terms with the rows' own statistics."""
     counts = count(token_lists)
     df = np.bincount(counts.term_ids, minlength=len(counts.terms))
-    statistics = Statistics(counts.size, float(counts.lengths.sum()))
-    norm = statistics.norm(counts.lengths, k1, b)
-    weights = statistics.idf(df)[counts.term_ids] * _saturation(counts.frequencies, norm[counts.rows])
-    return Weights(counts.terms, counts.rows, counts.term_ids, weights.astype(np.float32), counts.size)
+    weights = _own_saturations(counts, k1, b)
+    weights *= Statistics(counts.size, float(counts.lengths.sum())).idf(df).astype(np.float32)[counts.term_ids]
+    return Weights(counts.terms, counts.rows, counts.term_ids, weights, counts.size)
 
 
 @dataclass
@@ -128,14 +127,20 @@ def _saturation(frequencies: np.ndarray, norm: np.ndarray) -> np.ndarray:
     return frequencies / (frequencies + norm)
 
 
-def write_lexical_index(folder: Path, name: str, token_lists: Iterable[list[str]], k1: float, b: float) -> int:
-    """Count every row's terms and write them column by column. Returns the number of rows."""
-    counts = count(token_lists)
+def _own_saturations(counts: Counts, k1: float, b: float) -> np.ndarray:
+    """The saturation of every pair at the rows' own average length."""
     norm = Statistics(counts.size, float(counts.lengths.sum())).norm(counts.lengths, k1, b)
     saturations = np.empty(len(counts.rows), np.float32)
     for start in range(0, len(counts.rows), _SLICE):  # in slices: a million chunks hold ~500M pairs
         part = slice(start, start + _SLICE)
         saturations[part] = _saturation(counts.frequencies[part], norm[counts.rows[part]])
+    return saturations
+
+
+def write_lexical_index(folder: Path, name: str, token_lists: Iterable[list[str]], k1: float, b: float) -> int:
+    """Count every row's terms and write them column by column. Returns the number of rows."""
+    counts = count(token_lists)
+    saturations = _own_saturations(counts, k1, b)
     order = np.argsort(counts.term_ids, kind="stable")  # column by column, rows ascending within each
     starts = np.concatenate([[0], np.cumsum(np.bincount(counts.term_ids, minlength=len(counts.terms)))])
     hashes = np.fromiter((term_hash(term) for term in counts.terms), np.uint64, len(counts.terms))

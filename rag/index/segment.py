@@ -106,10 +106,12 @@ class Segment:
         first, last = np.searchsorted(self.sentence_chunks, [chunk_id, chunk_id + 1])
         return slice(int(first), int(last))
 
-    def data(self, deleted: np.ndarray | None) -> SegmentData:
-        """What is live in this segment (documents not deleted), chunks renumbered from 0."""
+    def data(self, deleted: np.ndarray | None, wanted: set[str] | None = None) -> SegmentData:
+        """What is live in this segment (documents not deleted; of those, the `wanted` ones if
+        given), chunks renumbered from 0."""
         rows = self.passages.query("SELECT row, id FROM documents ORDER BY row")
-        live_ids = [doc_id for row, doc_id in rows if deleted is None or not deleted[row]]
+        live_ids = [doc_id for row, doc_id in rows if (deleted is None or not deleted[row])
+                    and (wanted is None or doc_id in wanted)]
         documents = [self.documents[doc_id] for doc_id in live_ids]
         old_chunks = self.chunks.of_documents(live_ids)
         old_ids = np.array([chunk.chunk_id for chunk in old_chunks], dtype=np.int64)

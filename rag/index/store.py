@@ -195,12 +195,8 @@ class OpenIndex:
 
     def reusable(self, doc_ids: list[str]) -> SegmentData:
         wanted = set(doc_ids)
-        parts = []
-        for segment, deleted in zip(self.segments, self.deleted):
-            rows = segment.passages.query("SELECT row, id FROM documents ORDER BY row")
-            unwanted = np.asarray([doc_id not in wanted for _, doc_id in rows], dtype=bool)
-            parts.append(segment.data(unwanted if deleted is None else unwanted | deleted))
-        return SegmentData.joined(parts, int(self.manifest["dimension"]))
+        return SegmentData.joined([segment.data(deleted, wanted) for segment, deleted in zip(self.segments, self.deleted)],
+                                  int(self.manifest["dimension"]))
 
     def content_hashes(self) -> dict[str, str]:
         """The content hash of every live document, by id (what an update compares the corpus with)."""
