@@ -153,19 +153,6 @@ def test_large_indexes_switch_to_an_ivf_index_with_measured_recall_and_exact_sco
         assert len(ids) == 10 and mask[ids].all()
 
 
-def test_sentences_are_coded_in_4_bits_and_still_find_their_neighbours(tmp_path):
-    vectors = np.random.default_rng(1).normal(size=(3000, 16)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    chunks = write_vectors(tmp_path, "chunks", vectors, exact_search_limit=1000)
-    sentences = write_vectors(tmp_path, "sentences", vectors, exact_search_limit=1000)
-    assert chunks["kind"] == "IVF64,SQ8" and sentences["kind"] == "IVF64,SQ4"
-    assert (tmp_path / "sentences.ivf").stat().st_size < 0.75 * (tmp_path / "chunks.ivf").stat().st_size
-    index = VectorIndex(tmp_path, "sentences", sentences)
-    for row in range(20):
-        ids, scores = index.nearest(vectors[row], 10, rescore=False)
-        assert ids[0] == row and np.allclose(scores, vectors[ids] @ vectors[row], atol=0.1)
-
-
 class _Unreadable:
     """Rows whose shape can be asked but whose values cannot be read."""
 

@@ -68,13 +68,13 @@ class SearchIndex(Protocol):
         ...
 
     def nearest_chunks(self, vector: np.ndarray, k: int, selection: Selection) -> tuple[np.ndarray, np.ndarray]:
-        """The k nearest chunks and their cosines (the 8-bit codes' approximations past the exact-search
-        limit: `similarity` gives the exact ones)."""
+        """The k nearest chunks and their cosines (8-bit approximations past the exact-search limit:
+        `similarity` gives the exact ones)."""
         ...
 
     def nearest_sentences(self, vector: np.ndarray, k: int, selection: Selection) -> tuple[np.ndarray, np.ndarray]:
-        """The chunks of the k nearest sentences, with the sentences' cosines (their 4-bit codes'
-        approximations past the exact-search limit: a sentence's score only lifts its chunk's)."""
+        """The chunks of the k nearest sentences, with the sentences' cosines (8-bit approximations
+        past the exact-search limit: a sentence's score only lifts its chunk's)."""
         ...
 
     def similarity(self, vector: np.ndarray, chunk_ids: np.ndarray) -> np.ndarray:

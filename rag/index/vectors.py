@@ -1,5 +1,5 @@
 """Vectors on disk, memory-mapped, searched exactly while that is fast and through an inverted-file
-index (FAISS IVF, scalar-quantised codes: CODE_BITS) beyond `exact_search_limit` rows.
+index (FAISS IVF, 8-bit scalar-quantised codes) beyond `exact_search_limit` rows.
 
 The ANN index only proposes candidates; their scores are recomputed from the full float32 rows,
 so every score the search returns is exact and only the recall is approximate. A search that can
@@ -28,11 +28,6 @@ EXACT_FILTERED_LIMIT = 20_000  # a filter leaving at most this many rows is sear
 # Candidates per result asked of the IVF index, then rescored exactly: 8-bit codes blur rows that
 # score alike, and the exact rescoring of twice as many puts the right ones back on top.
 REFINE = 2
-# Bits per dimension of the IVF codes. Sentences are scored by their codes alone and only lift
-# their chunk's score; at 4 bits their codes take half the memory of 8 (at a million chunks,
-# 4.1M sentences: 1.6 GB instead of 3.2 of mapped pages). On the seed + FA-KES sentences, codes
-# alone found 0.905 of the exact top-10 at 4 bits (0.988 at 8), with a mean score error of 0.004.
-CODE_BITS = {"chunks": 8, "sentences": 4}
 _PROBES = (4, 8, 16, 32, 64, 128, 256)
 _SAMPLE_QUERIES = 200
 
@@ -43,28 +38,23 @@ def file_names(name: str, entry: dict[str, Any]) -> list[str]:
 
 def write_vectors(folder: Path, name: str, vectors: np.ndarray, exact_search_limit: int) -> dict[str, Any]:
     """Save the rows (and an IVF index past the limit); returns the manifest entry saying which."""
+    import faiss
+
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     save_array(folder / f"{name}.npy", vectors)
     if len(vectors) <= exact_search_limit:
         return {"kind": "exact", "rows": len(vectors)}
-    return write_ivf(folder, name, vectors, CODE_BITS.get(name, 8))
-
-
-def write_ivf(folder: Path, name: str, vectors: np.ndarray, bits: int) -> dict[str, Any]:
-    """An IVF index over the (saved, perhaps mapped) rows, √rows lists, probes calibrated."""
-    import faiss
-
     lists = int(2 ** round(np.log2(np.sqrt(len(vectors)))))
     index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(vectors.shape[1]), vectors.shape[1], lists,
-                                          getattr(faiss.ScalarQuantizer, f"QT_{bits}bit"), faiss.METRIC_INNER_PRODUCT)
+                                          faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
     rng = np.random.default_rng(0)
-    index.train(np.asarray(vectors[np.sort(rng.choice(len(vectors), min(len(vectors), lists * 64), replace=False))]))
+    index.train(vectors[np.sort(rng.choice(len(vectors), min(len(vectors), lists * 64), replace=False))])
     for start in range(0, len(vectors), 100_000):
-        index.add(np.asarray(vectors[start:start + 100_000]))
+        index.add(vectors[start:start + 100_000])
     probes, recall = _calibrate_probes(index, vectors, rng)
     index.nprobe = probes
     faiss.write_index(index, str(folder / f"{name}.ivf"))
-    return {"kind": f"IVF{lists},SQ{bits}", "rows": len(vectors), "nprobe": probes, "recall_at_10": round(recall, 4)}
+    return {"kind": f"IVF{lists},SQ8", "rows": len(vectors), "nprobe": probes, "recall_at_10": round(recall, 4)}
 
 
 def _calibrate_probes(index, vectors: np.ndarray, rng) -> tuple[int, float]:
@@ -129,7 +119,7 @@ class VectorIndex:
     def nearest(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
                 rescore: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Ids and scores of the k nearest rows, best first, among the `allowed` mask's rows. The
-        scores are exact, or with `rescore=False` the codes' where the IVF index answers
+        scores are exact, or with `rescore=False` the 8-bit codes' where the IVF index answers
         (within ~0.01: no float32 row is read, which at a million rows is most of a search's time)."""
         if allowed is not None and allowed.all():
             allowed = None
