@@ -29,6 +29,7 @@ from rag.answer.grounding import (GroundingChecker, citation, lacks_asked_number
 from rag.answer.llm.backends import ChatBackend, load_backend
 from rag.answer.prompts import (ABSTAIN, ANSWER_PROMPT, CONDENSE_PROMPT, LANGUAGE_NAMES, NOT_FOUND,
                          QUOTING_OTHER_LANGUAGE, REFUSE_META, UNSUPPORTED_LANGUAGE, format_passages)
+from rag.answer.names import asked_names
 from rag.answer.quantities import asks_how_many, years
 from rag.answer.reports import ACCORDING_TO, asks_about_reports, figures_text, reported_figures, reports
 from rag.search.retriever import Retriever
@@ -41,6 +42,7 @@ History = list[dict[str, str]]  # [{"role": "user"|"assistant", "content": ...}]
 PASSAGES = 5
 FIGURE_PASSAGES = 20  # searched for other reports' figures on a "how many" question
 REPORT_PASSAGES = 20  # searched for the articles a question about "the reports" asks for
+NAMED_PASSAGES = 50  # ... when it names something: the articles that name it are listed, however far down
 FOCUSED_PASSAGES = 1  # sentence windows given to the model: measured best for the 1.5B model
 _META_QUESTION = re.compile(
     r"system prompt|your (instructions|prompt|rules)|ignore (all |the )?(previous|above)|"
@@ -193,7 +195,8 @@ class Assistant:
         return self._compose([(s, spans) for s, spans in kept], shown, language, "llm-repaired" if repaired else "llm")
 
     def _extractive(self, question: str, passages: list[Passage], language: str, mode: str) -> Answer:
-        picks = self.checker.best_sentences(question, passages, strict=True, minimum=self._quote_bar(question, passages))
+        picks = self.checker.best_sentences(question, passages, strict=True,
+                                            minimum=self._quote_bar(question, passages[0].language))
         if not picks:
             return self._abstain(ABSTAIN[language], language, question, 0.0)
         kept = [(AnswerSentence(passages[n - 1].text[s:e], [n], 1.0), {n: (s, e)}) for n, (s, e), _ in picks]
@@ -223,8 +226,9 @@ class Assistant:
 
     def _gather_reports(self, question: str, filters: dict[str, Any] | None, language: str) -> Answer | None:
         """One quote from each relevant article, each with who says it; None if only one article has one."""
-        passages = self._search(question, REPORT_PASSAGES, filters)
-        found = reports(question, passages, self.checker, self._quote_bar(question, passages)) if passages else []
+        passages = self._report_passages(question, filters)
+        bars = {other: self._quote_bar(question, other) for other in LANGUAGE_NAMES}
+        found = reports(question, passages, self.checker, bars, self.retriever.index.documents) if passages else []
         if len(found) < 2:
             return None
         kept = [(AnswerSentence(f"{speaker}: «{passages[n - 1].text[s:e].strip()}»", [n], 1.0), {n: (s, e)})
@@ -235,10 +239,24 @@ class Assistant:
             answer.text = f"{QUOTING_OTHER_LANGUAGE[language]}\n{answer.text}"
         return answer
 
-    def _quote_bar(self, question: str, passages: list[Passage]) -> float:
-        """The calibrated score a sentence needs to be quoted as an answer (lower across languages)."""
-        across = passages[0].language != detect_language(question)
-        return self.calibration.min_sentence_score_across if across else self.calibration.min_sentence_score
+    def _report_passages(self, question: str, filters: dict[str, Any] | None) -> list[Passage]:
+        """The passages a question about the reports is answered from. One that names something is
+        searched deeper, and in the other languages apart (articles there rank below many in its
+        own): only the articles that name it will count (rag.answer.reports)."""
+        if not asked_names(question):
+            return self._search(question, REPORT_PASSAGES, filters)
+        passages = self._search(question, NAMED_PASSAGES, filters)
+        if (filters or {}).get("language"):
+            return passages
+        seen = {(passage.doc_id, passage.start) for passage in passages}
+        return passages + [passage for other in LANGUAGE_NAMES if other != detect_language(question)
+                           for passage in self._search(question, REPORT_PASSAGES, {**(filters or {}), "language": other})
+                           if (passage.doc_id, passage.start) not in seen]
+
+    def _quote_bar(self, question: str, language: str) -> float:
+        """The calibrated score a sentence in `language` needs to be quoted as an answer (lower across languages)."""
+        same = language == detect_language(question)
+        return self.calibration.min_sentence_score if same else self.calibration.min_sentence_score_across
 
     def _compose(self, kept, passages: list[Passage], language: str, mode: str) -> Answer:
         used = sorted({n for sentence, _ in kept for n in sentence.citations})

@@ -13,11 +13,14 @@ the sentence does not hold), and its speaker from the index's attributions (rag.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import zip_longest
 
 from rag.answer.grounding import GroundingChecker, citation
+from rag.answer.names import names_a_name, naming_all
 from rag.answer.quantities import COUNT_NOUNS, asked_counts, is_event_word
-from rag.text import search_tokens
+from rag.text import detect_language, search_tokens
 from rag.types import Document, Passage
 
 DIFFER = {"ar": "تختلف الأرقام بين التقارير: ", "en": "The reports give different figures: "}
@@ -27,6 +30,8 @@ AND = {"ar": " و", "en": " and "}
 SEPARATOR = {"ar": "؛ ", "en": "; "}
 _MOST_FIGURES = 4
 _MOST_REPORTS = 5
+# With the articles in another language that name what the question names (a list question asks for them all).
+_MOST_NAMED = 8
 # Words about the sources rather than the event ("according to the different reports"): an
 # article need not contain them to give a figure.
 _ABOUT_SOURCES = frozenset(search_tokens(
@@ -44,18 +49,59 @@ def asks_about_reports(question: str) -> bool:
     return bool(_ABOUT_REPORTS.search(question))
 
 
-def reports(question: str, passages: list[Passage], checker: GroundingChecker,
-            minimum: float) -> list[tuple[int, tuple[int, int], str]]:
-    """(passage n, sentence span, speaker): the best sentence of each article that answers well
-    enough (the calibrated bar of an extractive answer), best first, at most _MOST_REPORTS."""
-    picks = checker.best_sentences(question, passages, limit=4 * _MOST_REPORTS, minimum=minimum)
+def reports(question: str, passages: list[Passage], checker: GroundingChecker, bars: dict[str, float],
+            documents: Mapping[str, Document]) -> list[tuple[int, tuple[int, int], str]]:
+    """(passage n, sentence span, speaker): a sentence of each relevant article. When two articles
+    or more name what the question names (rag.answer.names), those are the relevant ones (at most
+    _MOST_NAMED: see _where_named); otherwise (at most _MOST_REPORTS) the articles whose best
+    sentence passes the calibrated bar of the top passage's language (`bars`: across languages,
+    sentence scores alone do not tell a relevant article from another on the same city)."""
+    named = naming_all(question, {doc_id: (documents[doc_id].language, _full_text(documents[doc_id]))
+                                  for doc_id in {passage.doc_id for passage in passages}})
+    if len(named) > 1:
+        turns, most = _where_named(question, passages, checker, bars, named), _MOST_NAMED
+    else:
+        turns, most = [(n, span) for n, span, _ in checker.best_sentences(
+            question, passages, limit=4 * _MOST_REPORTS, minimum=bars[passages[0].language])], _MOST_REPORTS
     chosen, seen = [], set()
-    for n, span, _ in picks:
+    for n, span in turns:
         passage = passages[n - 1]
-        if passage.doc_id not in seen and len(chosen) < _MOST_REPORTS:
+        if passage.doc_id not in seen and len(chosen) < most:
             seen.add(passage.doc_id)
             chosen.append((n, span, _speaker(passage, *span)))
     return chosen
+
+
+def _where_named(question: str, passages: list[Passage], checker: GroundingChecker, bars: dict[str, float],
+                 named: set[str]) -> list[tuple[int, tuple[int, int]]]:
+    """The named articles' sentences, the languages taking turns, best articles first: in the
+    question's language each article's best sentence over the bar (at most _MOST_REPORTS); in
+    another, where the bar alone cannot tell, its best sentence that names a name of the question."""
+    own = detect_language(question)
+    by_language = []
+    for language, numbers in _by_language(passages).items():
+        numbers = [n for n in numbers if passages[n - 1].doc_id in named]
+        picks = checker.best_sentences(question, [passages[n - 1] for n in numbers], limit=10 * _MOST_REPORTS,
+                                       minimum=bars[language] if language == own else 0.0)
+        quoted: dict[str, tuple[int, tuple[int, int]]] = {}
+        for m, (start, end), _ in picks:  # best first
+            passage = passages[numbers[m - 1] - 1]
+            if language == own or names_a_name(question, passage.text[start:end]):
+                quoted.setdefault(passage.doc_id, (numbers[m - 1], (start, end)))
+        by_language.append(list(quoted.values())[:_MOST_REPORTS])
+    return [pick for picks in zip_longest(*by_language) for pick in picks if pick is not None]
+
+
+def _by_language(passages: list[Passage]) -> dict[str, list[int]]:
+    """Passage numbers (1-based) by language, in order of the languages' first passage."""
+    numbers: dict[str, list[int]] = {}
+    for n, passage in enumerate(passages, 1):
+        numbers.setdefault(passage.language, []).append(n)
+    return numbers
+
+
+def _full_text(document: Document) -> str:
+    return f"{document.title}\n{document.text}"
 
 
 @dataclass
@@ -90,7 +136,7 @@ def reported_figures(question: str, passages: list[Passage], checker: GroundingC
     for n, (start, end), _ in picks:
         passage = passages[n - 1]
         document = documents.get(passage.doc_id)
-        if document is None or not terms <= set(search_tokens(f"{document.title}\n{document.text}")):
+        if document is None or not terms <= set(search_tokens(_full_text(document))):
             continue
         for value in asked_counts(question, passage.text[start:end]):
             figure = figures.setdefault(value, Figure(value, []))

@@ -1,0 +1,84 @@
+"""The names a question asks about, and which articles name them, in either script.
+
+A question about the articles ("Which articles report attacks on the Maadi district of Aleppo?")
+is answered from the articles that name what it names. Dense similarity alone gathered, for that
+question, articles on other districts of Aleppo, and left out the Arabic articles on de Mistura
+for "Which articles mention Staffan de Mistura?". Across scripts, and between spellings, a name is
+matched by its consonants (rag.translation): "Sheikhoun", "Sheikhun" and «شيخون» all read "skn",
+and "Mistura" ends «ديمستورا» ("dmstr"), where Arabic writes the particle joined.
+
+Only English questions have names to find: Arabic has no capitals to tell a name by.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rag.text import detect_language, is_stopword, normalise
+from rag.translation import MIN_SKELETON, consonant_skeleton
+
+_WORD = re.compile(r"[^\W\d_]+")
+# Capitalised words, perhaps joined by a lower-case particle: "Staffan de Mistura", "Deir ez-Zor".
+_NAME = re.compile(r"\b[A-Z][\w']*(?:[\s-]+(?:(?:al|el|ez|ad|as|ar|de|bin|ibn|abu)[\s-]+)?[A-Z][\w']*)*")
+# A skeleton this long may end a longer one: a particle or article joined to the name.
+_MIN_SUFFIX = 4
+
+
+def asked_names(question: str) -> list[str]:
+    """Each name of the question by its last word ("Staffan de Mistura" -> "Mistura", "Kafr Hamra"
+    -> "Hamra"): the first word is often a given name or a kind of place (Kafr, Khan, Deir) that
+    other names share. The question's first word is capitalised whatever it is, so it is no name."""
+    names = []
+    for match in _NAME.finditer(question):
+        words = _WORD.findall(match.group(0))[1 if match.start() == 0 else 0:]
+        if words and not is_stopword(words[-1].lower()):
+            names.append(words[-1])
+    return list(dict.fromkeys(names))
+
+
+@lru_cache(maxsize=65_536)
+def _skeleton(word: str) -> str:
+    return consonant_skeleton(word)
+
+
+class NameMatcher:
+    """Whether texts mention a name: the same word in its script, or the same consonants."""
+
+    def __init__(self, name: str) -> None:
+        self.name = normalise(name)
+        self.key = _skeleton(name)
+
+    @property
+    def crosses_scripts(self) -> bool:
+        """A short skeleton ("Maadi" reads "md") collides with common words: matched in its script only."""
+        return len(self.key) >= MIN_SKELETON
+
+    def mentioned_in(self, text: str) -> bool:
+        for word in _WORD.findall(text):
+            if normalise(word) == self.name:
+                return True
+            if self.crosses_scripts:
+                key = _skeleton(word)
+                joined = len(self.key) >= _MIN_SUFFIX and not word[:1].isascii() and key.endswith(self.key)
+                if key == self.key or joined:
+                    return True
+        return False
+
+
+def names_a_name(question: str, text: str) -> bool:
+    return any(NameMatcher(name).mentioned_in(text) for name in asked_names(question))
+
+
+def naming_all(question: str, texts: dict[str, tuple[str, str]]) -> set[str]:
+    """The ids of the texts (id -> (language, text)) that name what the question names: in the
+    question's language every name; in another some name, by its consonants. (Across scripts only transliterated names
+    can match, "Mistura" «ميستورا», not translated ones, "Civil Defence" «الدفاع المدني»: a name
+    missing there is no evidence against a text, but a name found is evidence for it.)"""
+    matchers = [NameMatcher(name) for name in asked_names(question)]
+    if not matchers:
+        return set()
+    own = detect_language(question)
+    return {key for key, (language, text) in texts.items()
+            if (all(matcher.mentioned_in(text) for matcher in matchers) if language == own
+                else any(matcher.crosses_scripts and matcher.mentioned_in(text) for matcher in matchers))}

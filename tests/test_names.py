@@ -1,0 +1,50 @@
+"""Names a question asks about, and the articles that name them, in either script."""
+
+from rag import Retriever
+from rag.answer.assistant import Assistant
+from rag.answer.llm.backends import load_backend
+from rag.answer.names import NameMatcher, asked_names, naming_all
+from rag.config import Settings
+from rag.index.indexer import Indexer
+from rag.types import Document
+
+
+def test_a_question_names_things_by_their_last_word_and_its_first_word_is_no_name():
+    assert asked_names("Which articles mention the UN envoy Staffan de Mistura?") == ["UN", "Mistura"]
+    assert asked_names("Which articles report the airstrikes on the hospital in Kafr Hamra?") == ["Hamra"]
+    assert asked_names("Who called for the protection of besieged civilians?") == []
+    assert asked_names("من طالب بحماية المدنيين المحاصرين؟") == []
+
+
+def test_names_match_across_spellings_and_scripts_by_their_consonants():
+    mistura = NameMatcher("Mistura")
+    assert mistura.mentioned_in("ستافان دي ميستورا") and mistura.mentioned_in("المبعوث ستيفان ديمستورا")
+    assert mistura.mentioned_in("de Mistura said") and not mistura.mentioned_in("the UN envoy said")
+    assert NameMatcher("Sheikhoun").mentioned_in("in Khan Sheikhun") and NameMatcher("Sheikhoun").mentioned_in("خان شيخون")
+    maadi = NameMatcher("Maadi")  # "md": too short to match across scripts
+    assert maadi.mentioned_in("the Maadi district") and not maadi.crosses_scripts and not maadi.mentioned_in("حي المعادي")
+
+
+def test_texts_in_the_question_language_must_name_everything_and_others_some_name():
+    texts = {"both": ("en", "Barrel bombs hit the Maadi district of Aleppo."),
+             "other district": ("en", "Barrel bombs hit the Ferdous district of Aleppo."),
+             "arabic": ("ar", "قصفت البراميل حي المعادي في حلب.")}
+    assert naming_all("Which articles report attacks on the Maadi district of Aleppo?", texts) == {"both"}
+    texts = {"en": ("en", "UN envoy Staffan de Mistura met rebels."), "ar": ("ar", "التقى ستافان دي ميستورا بالمعارضة."),
+             "no name": ("ar", "التقى المبعوث الأممي بالمعارضة.")}
+    assert naming_all("Which articles mention the UN envoy Staffan de Mistura?", texts) == {"en", "ar"}
+
+
+def test_a_list_question_gathers_the_articles_that_name_its_subject_in_both_languages(tmp_path, embedder):
+    articles = [
+        Document("en-named", "Envoy meets rebels", "UN envoy Staffan de Mistura met rebel leaders in Geneva on "
+                 "Monday to discuss a ceasefire in Aleppo.", "en"),
+        Document("en-unnamed", "Talks in Geneva", "A UN envoy met rebel leaders in Geneva on Monday to discuss a "
+                 "ceasefire in Aleppo, officials said.", "en"),
+        Document("ar-named", "لقاء في جنيف", "التقى الموفد الأممي ستافان دي ميستورا قادة من المعارضة في جنيف يوم "
+                 "الاثنين لبحث وقف إطلاق النار في حلب.", "ar"),
+        Document("ar-other", "مكتبة", "افتتحت في مدينة حلب مكتبة عامة جديدة تضم آلاف الكتب للأطفال والكبار.", "ar")]
+    Indexer(tmp_path / "index", embedder).run(articles)
+    assistant = Assistant(Retriever.open(tmp_path / "index", embedder=embedder), load_backend("extractive", Settings()))
+    answer = assistant.ask("Which articles mention the UN envoy Staffan de Mistura?")
+    assert answer.mode == "reports" and {c.doc_id for c in answer.citations} == {"en-named", "ar-named"}
