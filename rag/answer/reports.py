@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from itertools import zip_longest
 
 from rag.answer.grounding import GroundingChecker, citation
-from rag.answer.names import names_a_name, naming_all
+from rag.answer.names import asked_names, names_a_name, naming_all
 from rag.answer.quantities import COUNT_NOUNS, asked_counts, is_event_word
 from rag.text import detect_language, search_tokens
 from rag.types import Document, Passage
@@ -56,8 +56,10 @@ def reports(question: str, passages: list[Passage], checker: GroundingChecker, b
     _MOST_NAMED: see _where_named); otherwise (at most _MOST_REPORTS) the articles whose best
     sentence passes the calibrated bar of the top passage's language (`bars`: across languages,
     sentence scores alone do not tell a relevant article from another on the same city)."""
-    named = naming_all(question, {doc_id: (documents[doc_id].language, _full_text(documents[doc_id]))
-                                  for doc_id in {passage.doc_id for passage in passages}})
+    # The articles are read only for a question that names something.
+    texts = {doc_id: (documents[doc_id].language, _full_text(documents[doc_id]))
+             for doc_id in {passage.doc_id for passage in passages}} if asked_names(question) else {}
+    named = naming_all(question, texts)
     if len(named) > 1:
         turns, most = _where_named(question, passages, checker, bars, named), _MOST_NAMED
     else:
