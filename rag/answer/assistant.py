@@ -225,10 +225,13 @@ class Assistant:
         return answer
 
     def _gather_reports(self, question: str, filters: dict[str, Any] | None, language: str) -> Answer | None:
-        """One quote from each relevant article, each with who says it; None if only one article has one."""
+        """One quote from each relevant article, each with who says it; None if only one article has
+        one; a refusal if the question names a subject no article names."""
         passages = self._report_passages(question, filters)
         bars = {other: self._quote_bar(question, other) for other in LANGUAGE_NAMES}
         found = reports(question, passages, self.checker, bars, self.retriever.index.documents) if passages else []
+        if found is None:
+            return self._abstain(ABSTAIN[language], language, question, 0.0)
         if len(found) < 2:
             return None
         kept = [(AnswerSentence(f"{speaker}: «{passages[n - 1].text[s:e].strip()}»", [n], 1.0), {n: (s, e)})

@@ -72,13 +72,12 @@ def names_a_name(question: str, text: str) -> bool:
 
 def naming_all(question: str, texts: dict[str, tuple[str, str]]) -> set[str]:
     """The ids of the texts (id -> (language, text)) that name what the question names: in the
-    question's language every name; in another some name, by its consonants. (Across scripts only transliterated names
-    can match, "Mistura" «ميستورا», not translated ones, "Civil Defence" «الدفاع المدني»: a name
-    missing there is no evidence against a text, but a name found is evidence for it.)"""
+    question's language every name; in another every name that can cross scripts by its consonants,
+    if one can. (Only transliterated names cross, "Mistura" «ميستورا», not translated ones, "Civil
+    Defence" «الدفاع المدني», nor short ones, "UN".)"""
     matchers = [NameMatcher(name) for name in asked_names(question)]
-    if not matchers:
-        return set()
+    crossing = [matcher for matcher in matchers if matcher.crosses_scripts]
     own = detect_language(question)
     return {key for key, (language, text) in texts.items()
-            if (all(matcher.mentioned_in(text) for matcher in matchers) if language == own
-                else any(matcher.crosses_scripts and matcher.mentioned_in(text) for matcher in matchers))}
+            if (usable := matchers if language == own else crossing)
+            and all(matcher.mentioned_in(text) for matcher in usable)}

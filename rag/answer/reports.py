@@ -50,8 +50,10 @@ def asks_about_reports(question: str) -> bool:
 
 
 def reports(question: str, passages: list[Passage], checker: GroundingChecker, bars: dict[str, float],
-            documents: Mapping[str, Document]) -> list[tuple[int, tuple[int, int], str]]:
-    """(passage n, sentence span, speaker): a sentence of each relevant article. When two articles
+            documents: Mapping[str, Document]) -> list[tuple[int, tuple[int, int], str]] | None:
+    """(passage n, sentence span, speaker): a sentence of each relevant article; None when the
+    question names something that no article found names ("the COVID-19 vaccination campaign in
+    Idlib" over 2016 reports on Idlib): the corpus does not hold it. When two articles
     or more name what the question names (rag.answer.names), those are the relevant ones (at most
     _MOST_NAMED: see _where_named); otherwise (at most _MOST_REPORTS) the articles whose best
     sentence passes the calibrated bar of the top passage's language (`bars`: across languages,
@@ -60,6 +62,8 @@ def reports(question: str, passages: list[Passage], checker: GroundingChecker, b
     texts = {doc_id: (documents[doc_id].language, _full_text(documents[doc_id]))
              for doc_id in {passage.doc_id for passage in passages}} if asked_names(question) else {}
     named = naming_all(question, texts)
+    if not named and any(language == detect_language(question) for language, _ in texts.values()):
+        return None  # articles in the question's language were found, and not one names its subject
     if len(named) > 1:
         turns, most = _where_named(question, passages, checker, bars, named), _MOST_NAMED
     else:
