@@ -110,6 +110,7 @@ def shot(page, name: str) -> None:
 
 
 def direction_of(page, selector: str) -> str:
+    page.wait_for_selector(selector, state="attached")  # Gradio mounts its blocks one by one after "load"
     return page.evaluate("s => getComputedStyle(document.querySelector(s)).direction", selector)
 
 
