@@ -60,6 +60,7 @@ class Columns:
         self.chunk_languages = open_array(folder / "chunk_languages.npy", in_memory=True)
         self._columns = {key: open_array(folder / f"column.{i}.npy") for i, key in enumerate(keys)}
         self._values: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._in_language: dict[str, np.ndarray] = {}
 
     def mask(self, filters: dict[str, Any] | None) -> np.ndarray:
         """Boolean mask of the chunks that satisfy every filter."""
@@ -88,6 +89,13 @@ class Columns:
             return np.zeros(len(self.chunk_documents), dtype=bool)
         values, inverse = self._unique(key)
         return self._per_chunk(np.isin(inverse, [i for i, v in enumerate(values) if v and str(v).casefold() in allowed]))
+
+    def in_language(self, language: str) -> np.ndarray:
+        """The chunks in one language (kept: every search asks it of each language present)."""
+        if language not in self._in_language:
+            names, language_of = self.languages
+            self._in_language[language] = np.isin(language_of, np.flatnonzero(names == language))
+        return self._in_language[language]
 
     @cached_property
     def languages(self) -> tuple[np.ndarray, np.ndarray]:

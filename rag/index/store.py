@@ -138,8 +138,7 @@ class OpenIndex:
         for segment, live in zip(self.segments, self.live_chunks):
             mask = segment.columns.mask(filters)
             if language is not None:
-                names, language_of = segment.columns.languages
-                mask &= np.isin(language_of, np.flatnonzero(names == language))
+                mask &= segment.columns.in_language(language)
             parts.append(mask if live is None else mask & live)
         return _Mask(parts)
 
