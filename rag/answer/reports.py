@@ -62,7 +62,8 @@ def reports(question: str, passages: list[Passage], checker: GroundingChecker, b
     texts = {doc_id: (documents[doc_id].language, _full_text(documents[doc_id]))
              for doc_id in {passage.doc_id for passage in passages}} if asked_names(question) else {}
     named = naming_all(question, texts)
-    if not named and any(language == detect_language(question) for language, _ in texts.values()):
+    own = detect_language(question)
+    if not named and any(language == own for language, _ in texts.values()):
         return None  # articles in the question's language were found, and not one names its subject
     if len(named) > 1:
         turns, most = _where_named(question, passages, checker, bars, named), _MOST_NAMED

@@ -243,7 +243,7 @@ class LexicalIndex:
             values = _saturation(values, norm[rows])
         # The kept columns as a sparse matrix times each term's factor: scipy's product sums in
         # float32 in one pass, 3.5 times as fast as a weighted bincount over a million rows.
-        columns = np.concatenate([[0], np.cumsum([len(rows) for rows, _ in parts])]).astype(rows.dtype)
+        columns = np.concatenate([[0], np.cumsum([len(column) for column, _ in parts])]).astype(rows.dtype)
         matrix = scipy.sparse.csc_array((values, rows, columns), shape=(size, len(parts)))
         scores = matrix @ factors.astype(np.float32)
         return scores if self.live[i] is None else np.where(self.live[i], scores, 0.0).astype(np.float32)
