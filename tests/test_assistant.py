@@ -280,3 +280,15 @@ def test_reports_that_agree_on_a_figure_are_all_cited(tmp_path, embedder):
     assert figure["value"] == 40.0 and len(figure["sources"]) == 2
     cited = {c.n: c.doc_id for c in answer.citations}
     assert {cited[source["citation"]] for source in figure["sources"]} == {"a.txt", "b.txt"}
+
+
+def test_figures_are_gathered_from_reports_spelling_a_name_differently(tmp_path, embedder):
+    """"Khan Sheikhun" is the "Khan Sheikhoun" of the question; the counted noun ("people") is read
+    beside the number only: the article need not hold it anywhere else."""
+    reports = [("a.txt", "The chemical attack on Khan Sheikhun killed at least 58 people, the Syrian Observatory said."),
+               ("b.txt", "At least 86 people were killed in the chemical attack on Khan Sheikhoun, the health directorate said."),
+               ("c.txt", "A new public library opened in Aleppo with thousands of books for children.")]
+    Indexer(tmp_path / "index", embedder).run([Document(name, name, text, "en") for name, text in reports])
+    assistant = Assistant(Retriever.open(tmp_path / "index", embedder=embedder), load_backend("extractive", Settings()))
+    answer = assistant.ask("How many people were killed in the chemical attack on Khan Sheikhoun according to the reports?")
+    assert answer.disagreement and {figure["value"] for figure in answer.figures} == {58.0, 86.0}

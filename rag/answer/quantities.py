@@ -69,20 +69,25 @@ def asked_counts(question: str, text: str) -> list[float]:
     """The values of the counts of what the question counts: the noun right after the number (and
     its "ألف"/"thousand") must be the question's counted noun. "100 ألف مدني" answers "كم مدنياً
     محاصراً" (100000.0); "93 قتيلاً مدنياً" counts the dead, not the civilians besieged."""
-    head = [token for token in search_tokens(asked_thing(question)) if token not in COUNT_NOUNS][:1]
+    head = counted_noun(question)
     event = _event(search_tokens(question))
     words = _DATE.sub(" ", normalise(text)).split()
     values = []
     for i, word in enumerate(words):
         digits = word.replace(",", "")
-        if not head or not re.fullmatch(r"\d+(\.\d+)?", digits):
+        if head is None or not re.fullmatch(r"\d+(\.\d+)?", digits):
             continue
         multiplier = _MULTIPLIERS.get(words[i + 1], 1) if i + 1 < len(words) else 1
         noun = words[i + 1 + (multiplier > 1)] if i + 1 + (multiplier > 1) < len(words) else ""
         around = search_tokens(" ".join(words[max(0, i - COUNT_WINDOW):i + COUNT_WINDOW + 2]))
-        if any(_same_word(token, head[0]) for token in search_tokens(noun)) and _event(around) == event:
+        if any(_same_word(token, head) for token in search_tokens(noun)) and _event(around) == event:
             values.append(float(digits) * multiplier)
     return values
+
+
+def counted_noun(question: str) -> str | None:
+    """The stem of what a "how many" question counts: "مدني" for "كم مدنياً محاصراً", "civilian"."""
+    return next((token for token in search_tokens(asked_thing(question)) if token not in COUNT_NOUNS), None)
 
 
 def _event(tokens: list[str]) -> str | None:

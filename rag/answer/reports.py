@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from itertools import zip_longest
 
 from rag.answer.grounding import GroundingChecker, citation
-from rag.answer.names import asked_names, names_a_name, naming_all
-from rag.answer.quantities import COUNT_NOUNS, asked_counts, is_event_word
+from rag.answer.names import NameMatcher, asked_names, names_a_name, naming_all
+from rag.answer.quantities import COUNT_NOUNS, asked_counts, counted_noun, is_event_word
 from rag.text import detect_language, search_tokens
 from rag.types import Document, Passage
 
@@ -138,12 +138,11 @@ def reported_figures(question: str, passages: list[Passage], checker: GroundingC
     Deir ez-Zor is no figure for "how many were besieged in Aleppo". What happened ("killed",
     "بمقتل") is read beside the number instead, where the wording varies more."""
     picks = checker.best_sentences(question, passages, limit=2 * _MOST_FIGURES, minimum=minimum)
-    terms = {term for term in set(search_tokens(question)) - COUNT_NOUNS - _ABOUT_SOURCES if not is_event_word(term)}
     figures: dict[float, Figure] = {}
     for n, (start, end), _ in picks:
         passage = passages[n - 1]
         document = documents.get(passage.doc_id)
-        if document is None or not terms <= set(search_tokens(_full_text(document))):
+        if document is None or not _names_everything(question, _full_text(document)):
             continue
         for value in asked_counts(question, passage.text[start:end]):
             figure = figures.setdefault(value, Figure(value, []))
@@ -153,6 +152,18 @@ def reported_figures(question: str, passages: list[Passage], checker: GroundingC
     # and a month's) as two reports of one.
     articles = {passages[r.passage - 1].doc_id for figure in figures.values() for r in figure.reports}
     return list(figures.values())[:_MOST_FIGURES] if len(articles) > 1 else []
+
+
+def _names_everything(question: str, text: str) -> bool:
+    """Whether an article names all the question names: each name in any of its spellings
+    ("Khan Sheikhun" for "Khan Sheikhoun", rag.answer.names) and each other word, less those about
+    counting, the sources and what happened, and the counted noun, which is read beside the number."""
+    names = [NameMatcher(name) for name in asked_names(question)]
+    spelled = {token for name in asked_names(question) for token in search_tokens(name)}
+    counted = counted_noun(question)
+    terms = {term for term in set(search_tokens(question)) - COUNT_NOUNS - _ABOUT_SOURCES - spelled
+             if not is_event_word(term) and term != counted}
+    return terms <= set(search_tokens(text)) and all(name.mentioned_in(text) for name in names)
 
 
 def figures_text(figures: list[dict], language: str) -> str:
