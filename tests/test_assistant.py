@@ -272,9 +272,7 @@ def test_reports_that_agree_on_a_figure_are_all_cited(tmp_path, embedder):
     reports = [("a.txt", "قال الدفاع المدني السوري إن 40 مدنياً قتلوا في قصف جوي على بلدة كفرنبل بريف إدلب أمس."),
                ("b.txt", "أفاد المرصد السوري لحقوق الإنسان بمقتل 40 مدنياً في قصف جوي على بلدة كفرنبل بريف إدلب."),
                ("c.txt", "افتتحت في مدينة حلب مكتبة عامة جديدة تضم آلاف الكتب للأطفال والكبار.")]
-    Indexer(tmp_path / "index", embedder).run([Document(name, name, text, "ar") for name, text in reports])
-    assistant = Assistant(Retriever.open(tmp_path / "index", embedder=embedder), load_backend("extractive", Settings()))
-    answer = assistant.ask("كم مدنياً قتل في قصف كفرنبل بحسب التقارير؟")
+    answer = _extractive_over(tmp_path, embedder, reports, "ar").ask("كم مدنياً قتل في قصف كفرنبل بحسب التقارير؟")
     assert answer.text.startswith("تتفق التقارير") and not answer.disagreement
     [figure] = answer.figures
     assert figure["value"] == 40.0 and len(figure["sources"]) == 2
@@ -288,7 +286,12 @@ def test_figures_are_gathered_from_reports_spelling_a_name_differently(tmp_path,
     reports = [("a.txt", "The chemical attack on Khan Sheikhun killed at least 58 people, the Syrian Observatory said."),
                ("b.txt", "At least 86 people were killed in the chemical attack on Khan Sheikhoun, the health directorate said."),
                ("c.txt", "A new public library opened in Aleppo with thousands of books for children.")]
-    Indexer(tmp_path / "index", embedder).run([Document(name, name, text, "en") for name, text in reports])
-    assistant = Assistant(Retriever.open(tmp_path / "index", embedder=embedder), load_backend("extractive", Settings()))
-    answer = assistant.ask("How many people were killed in the chemical attack on Khan Sheikhoun according to the reports?")
+    answer = _extractive_over(tmp_path, embedder, reports, "en").ask(
+        "How many people were killed in the chemical attack on Khan Sheikhoun according to the reports?")
     assert answer.disagreement and {figure["value"] for figure in answer.figures} == {58.0, 86.0}
+
+
+def _extractive_over(tmp_path, embedder, reports: list[tuple[str, str]], language: str) -> Assistant:
+    """An extractive assistant over an index of the (file name, text) reports."""
+    Indexer(tmp_path / "index", embedder).run([Document(name, name, text, language) for name, text in reports])
+    return Assistant(Retriever.open(tmp_path / "index", embedder=embedder), load_backend("extractive", Settings()))
