@@ -272,7 +272,7 @@ def test_reports_that_agree_on_a_figure_are_all_cited(tmp_path, embedder):
     reports = [("a.txt", "قال الدفاع المدني السوري إن 40 مدنياً قتلوا في قصف جوي على بلدة كفرنبل بريف إدلب أمس."),
                ("b.txt", "أفاد المرصد السوري لحقوق الإنسان بمقتل 40 مدنياً في قصف جوي على بلدة كفرنبل بريف إدلب."),
                ("c.txt", "افتتحت في مدينة حلب مكتبة عامة جديدة تضم آلاف الكتب للأطفال والكبار.")]
-    answer = _extractive_over(tmp_path, embedder, reports, "ar").ask("كم مدنياً قتل في قصف كفرنبل بحسب التقارير؟")
+    answer = _extractive_over(tmp_path, embedder, [(*report, "ar") for report in reports]).ask("كم مدنياً قتل في قصف كفرنبل بحسب التقارير؟")
     assert answer.text.startswith("تتفق التقارير") and not answer.disagreement
     [figure] = answer.figures
     assert figure["value"] == 40.0 and len(figure["sources"]) == 2
@@ -286,12 +286,26 @@ def test_figures_are_gathered_from_reports_spelling_a_name_differently(tmp_path,
     reports = [("a.txt", "The chemical attack on Khan Sheikhun killed at least 58 people, the Syrian Observatory said."),
                ("b.txt", "At least 86 people were killed in the chemical attack on Khan Sheikhoun, the health directorate said."),
                ("c.txt", "A new public library opened in Aleppo with thousands of books for children.")]
-    answer = _extractive_over(tmp_path, embedder, reports, "en").ask(
+    answer = _extractive_over(tmp_path, embedder, [(*report, "en") for report in reports]).ask(
         "How many people were killed in the chemical attack on Khan Sheikhoun according to the reports?")
     assert answer.disagreement and {figure["value"] for figure in answer.figures} == {58.0, 86.0}
 
 
-def _extractive_over(tmp_path, embedder, reports: list[tuple[str, str]], language: str) -> Assistant:
-    """An extractive assistant over an index of the (file name, text) reports."""
-    Indexer(tmp_path / "index", embedder).run([Document(name, name, text, language) for name, text in reports])
+
+def test_reports_in_the_other_language_are_gathered_below_many_in_the_questions(tmp_path, embedder):
+    """Each language is searched and judged apart: the Arabic report is gathered although 21 English
+    ones rank above it, and an unrelated Arabic article is not."""
+    camps = [(f"en{i}.txt", f"Heavy rain flooded {10 + i} tents in camp number {i} for displaced families near the "
+                            f"Turkish border, an aid group said.", "en") for i in range(21)]
+    others = [("flood.txt", "أغرقت الأمطار الغزيرة عشرات الخيام في مخيمات النازحين قرب الحدود التركية، بحسب منظمة إغاثية.", "ar"),
+              ("library.txt", "افتتحت في المدينة مكتبة عامة جديدة تضم آلاف الكتب للأطفال والكبار.", "ar")]
+    assistant = _extractive_over(tmp_path, embedder, camps + others)
+    answer = assistant.ask("What do the reports say about the flooding of the displacement camps?")
+    cited = {citation.doc_id for citation in answer.citations}
+    assert answer.mode == "reports" and "flood.txt" in cited and "library.txt" not in cited
+
+
+def _extractive_over(tmp_path, embedder, reports: list[tuple[str, str, str]]) -> Assistant:
+    """An extractive assistant over an index of the (file name, text, language) reports."""
+    Indexer(tmp_path / "index", embedder).run([Document(name, name, text, language) for name, text, language in reports])
     return Assistant(Retriever.open(tmp_path / "index", embedder=embedder), load_backend("extractive", Settings()))

@@ -47,3 +47,10 @@ def test_a_count_of_the_dead_does_not_answer_how_many_were_besieged():
     assert asked_counts(question, "هناك 100 ألف مدني محاصرون في شرقي حلب") == [100000.0]
     assert asked_counts(question, "بمقتل 463 مدنيا على الاقل بينهم 62 طفلا") == []
     assert asked_counts("كم مدنياً قتل في الأحياء الشرقية؟", "بمقتل 463 مدنيا على الاقل") == [463.0]
+
+
+def test_a_count_is_read_across_languages_by_its_counted_noun():
+    assert asked_counts("How many civilians were besieged in eastern Aleppo?",
+                        "لا سيما أن هناك 100 ألف مدني محاصَرون في شرقي حلب") == [100000.0]
+    assert asked_counts("كم مدنياً قتل في غارة التحالف؟", "At least 14 civilians were killed by the airstrikes") == [14.0]
+    assert asked_counts("How many civilians were killed?", "قتل 7 أطفال في القصف") == []  # children: another count

@@ -41,7 +41,7 @@ History = list[dict[str, str]]  # [{"role": "user"|"assistant", "content": ...}]
 
 PASSAGES = 5
 FIGURE_PASSAGES = 20  # searched for other reports' figures on a "how many" question
-REPORT_PASSAGES = 20  # searched for the articles a question about "the reports" asks for
+REPORT_PASSAGES = 20  # searched in each language for the articles a question about "the reports" asks for
 NAMED_PASSAGES = 50  # ... when it names something: the articles that name it are listed, however far down
 FOCUSED_PASSAGES = 1  # sentence windows given to the model: measured best for the 1.5B model
 _META_QUESTION = re.compile(
@@ -227,9 +227,10 @@ class Assistant:
     def _gather_reports(self, question: str, filters: dict[str, Any] | None, language: str) -> Answer | None:
         """One quote from each relevant article, each with who says it; None if only one article has
         one; a refusal if the question names a subject no article names."""
-        passages = self._report_passages(question, filters)
-        bars = {other: self._quote_bar(question, other) for other in LANGUAGE_NAMES}
-        found = reports(question, passages, self.checker, bars, self.retriever.index.documents) if passages else []
+        # One that names something is searched deeper: only the articles that name it will count.
+        passages = self._each_language(question, NAMED_PASSAGES if asked_names(question) else REPORT_PASSAGES, filters)
+        found = reports(question, passages, self.checker, self._gathering_bars(question),
+                        self.retriever.index.documents) if passages else []
         if found is None:
             return self._abstain(ABSTAIN[language], language, question, 0.0)
         if len(found) < 2:
@@ -242,19 +243,21 @@ class Assistant:
             answer.text = f"{QUOTING_OTHER_LANGUAGE[language]}\n{answer.text}"
         return answer
 
-    def _report_passages(self, question: str, filters: dict[str, Any] | None) -> list[Passage]:
-        """The passages a question about the reports is answered from. One that names something is
-        searched deeper, and in the other languages apart (articles there rank below many in its
-        own): only the articles that name it will count (rag.answer.reports)."""
-        if not asked_names(question):
-            return self._search(question, REPORT_PASSAGES, filters)
-        passages = self._search(question, NAMED_PASSAGES, filters)
+    def _each_language(self, question: str, k: int, filters: dict[str, Any] | None) -> list[Passage]:
+        """The best k passages in each language, the question's first. Across languages similarities
+        run lower: one ranking would bury the other language's articles below many in the question's."""
         if (filters or {}).get("language"):
-            return passages
-        seen = {(passage.doc_id, passage.start) for passage in passages}
-        return passages + [passage for other in LANGUAGE_NAMES if other != detect_language(question)
-                           for passage in self._search(question, REPORT_PASSAGES, {**(filters or {}), "language": other})
-                           if (passage.doc_id, passage.start) not in seen]
+            return self._search(question, k, filters)
+        own = detect_language(question)
+        return [passage for language in sorted(LANGUAGE_NAMES, key=lambda language: language != own)
+                for passage in self._search(question, k, {**(filters or {}), "language": language})]
+
+    def _gathering_bars(self, question: str) -> dict[str, float]:
+        """Per language, the score a sentence needs to bring its article into a multi-source answer:
+        across languages no word of the question backs a pick, so a stricter bar than for quoting."""
+        own = detect_language(question)
+        return {language: self.calibration.min_sentence_score if language == own
+                else self.calibration.min_gathered_across for language in LANGUAGE_NAMES}
 
     def _quote_bar(self, question: str, language: str) -> float:
         """The calibrated score a sentence in `language` needs to be quoted as an answer (lower across languages)."""

@@ -62,6 +62,18 @@ _EVENTS = {name: [stem for word in words.split() for stem in search_tokens(word)
     "fled": "فر نزح نزوح هرب مهجرين fled displaced refugees",
     "detained": "اعتقل اعتقال معتقلين detained arrested prisoners",
 }.items()}
+# The nouns news counts people by, as stems of both languages: the noun after a number counts what the
+# question counts when it is the same word or in the same group ("100 ألف مدني" for "how many civilians").
+_COUNTED_GROUPS = [frozenset(search_tokens(words)) for words in (
+    "مدني مدنيين مدنيون مدنيا civilian civilians",
+    "شخص أشخاص اشخاص شخصا نسمة people person persons",
+    "طفل أطفال اطفال طفلا child children",
+    "امرأة نساء سيدة سيدات woman women",
+    "رجل رجال رجلا man men",
+    "مقاتل مقاتلين مقاتلون مقاتلا fighter fighters militant militants",
+    "جندي جنود عسكري عسكريين soldier soldiers troops",
+    "عائلة عائلات أسرة أسر family families",
+)]
 _MULTIPLIERS = {"الف": 1_000, "الاف": 1_000, "thousand": 1_000, "مليون": 1_000_000, "million": 1_000_000}
 
 
@@ -80,7 +92,7 @@ def asked_counts(question: str, text: str) -> list[float]:
         multiplier = _MULTIPLIERS.get(words[i + 1], 1) if i + 1 < len(words) else 1
         noun = words[i + 1 + (multiplier > 1)] if i + 1 + (multiplier > 1) < len(words) else ""
         around = search_tokens(" ".join(words[max(0, i - COUNT_WINDOW):i + COUNT_WINDOW + 2]))
-        if any(_same_word(token, head) for token in search_tokens(noun)) and _event(around) == event:
+        if any(_same_noun(token, head) for token in search_tokens(noun)) and _event(around) == event:
             values.append(float(digits) * multiplier)
     return values
 
@@ -113,6 +125,10 @@ def count_phrases(text: str) -> list[str]:
     words = _DATE.sub(" ", normalise(text)).split()
     return [" ".join(words[max(0, i - 1):i + COUNT_WINDOW + 1]) for i, word in enumerate(words)
             if _is_number(word) or word in _NUMBER_WORDS]
+
+
+def _same_noun(a: str, b: str) -> bool:
+    return _same_word(a, b) or any(a in group and b in group for group in _COUNTED_GROUPS)
 
 
 def _same_word(a: str, b: str) -> bool:

@@ -42,7 +42,8 @@ _ABOUT_REPORTS = re.compile(
     r"\b(which|what) (articles|reports|sources|outlets)\b|\bwhat do (the )?(articles|reports|sources)\b|"
     r"\b(different|various) (reports|sources)\b|\b(articles|reports) (say|mention)\b|"
     r"(أي|ما|ما هي) (المقالات|التقارير|المصادر)|(ماذا|ما الذي) (تقول|تقوله|يقول|يقوله) (المقالات|التقارير|المصادر)|"
-    r"(التقارير|المصادر) المختلفة|بحسب (المقالات|التقارير)", re.IGNORECASE)
+    r"(التقارير|المصادر) المختلفة|بحسب (المقالات|التقارير)|\baccording to (the )?(articles|reports|sources)\b",
+    re.IGNORECASE)
 
 
 def asks_about_reports(question: str) -> bool:
@@ -51,13 +52,13 @@ def asks_about_reports(question: str) -> bool:
 
 def reports(question: str, passages: list[Passage], checker: GroundingChecker, bars: dict[str, float],
             documents: Mapping[str, Document]) -> list[tuple[int, tuple[int, int], str]] | None:
-    """(passage n, sentence span, speaker): a sentence of each relevant article; None when the
-    question names something that no article found names ("the COVID-19 vaccination campaign in
-    Idlib" over 2016 reports on Idlib): the corpus does not hold it. When two articles
-    or more name what the question names (rag.answer.names), those are the relevant ones (at most
-    _MOST_NAMED: see _where_named); otherwise (at most _MOST_REPORTS) the articles whose best
-    sentence passes the calibrated bar of the top passage's language (`bars`: across languages,
-    sentence scores alone do not tell a relevant article from another on the same city)."""
+    """(passage n, sentence span, speaker): a sentence of each relevant article, the languages
+    taking turns, best articles first; None when the question names something that no article
+    found names ("the COVID-19 vaccination campaign in Idlib" over 2016 reports on Idlib): the
+    corpus does not hold it. When two articles or more name what the question names
+    (rag.answer.names), those are the relevant ones (at most _MOST_NAMED), in each language where
+    one does; otherwise (at most _MOST_REPORTS) the articles whose best sentence passes the
+    calibrated bar of their language (`bars`)."""
     # The articles are read only for a question that names something.
     texts = {doc_id: (documents[doc_id].language, _full_text(documents[doc_id]))
              for doc_id in {passage.doc_id for passage in passages}} if asked_names(question) else {}
@@ -65,38 +66,34 @@ def reports(question: str, passages: list[Passage], checker: GroundingChecker, b
     own = detect_language(question)
     if not named and any(language == own for language, _ in texts.values()):
         return None  # articles in the question's language were found, and not one names its subject
-    if len(named) > 1:
-        turns, most = _where_named(question, passages, checker, bars, named), _MOST_NAMED
-    else:
-        turns, most = [(n, span) for n, span, _ in checker.best_sentences(
-            question, passages, limit=4 * _MOST_REPORTS, minimum=bars[passages[0].language])], _MOST_REPORTS
-    chosen, seen = [], set()
-    for n, span in turns:
-        passage = passages[n - 1]
-        if passage.doc_id not in seen and len(chosen) < most:
-            seen.add(passage.doc_id)
-            chosen.append((n, span, _speaker(passage, *span)))
-    return chosen
+    named = named if len(named) > 1 else set()
+    by_language = [_each_article(question, passages, numbers, checker, bars[language], named, language == own)
+                   for language, numbers in _by_language(passages).items()]
+    turns = [pick for picks in zip_longest(*by_language) for pick in picks if pick is not None]
+    return [(n, span, _speaker(passages[n - 1], *span)) for n, span in turns[:_MOST_NAMED if named else _MOST_REPORTS]]
 
 
-def _where_named(question: str, passages: list[Passage], checker: GroundingChecker, bars: dict[str, float],
-                 named: set[str]) -> list[tuple[int, tuple[int, int]]]:
-    """The named articles' sentences, the languages taking turns, best articles first: in the
-    question's language each article's best sentence over the bar (at most _MOST_REPORTS); in
-    another, where the bar alone cannot tell, its best sentence that names a name of the question."""
-    own = detect_language(question)
-    by_language = []
-    for language, numbers in _by_language(passages).items():
+def _each_article(question: str, passages: list[Passage], numbers: list[int], checker: GroundingChecker, bar: float,
+                  named: set[str], own_language: bool) -> list[tuple[int, tuple[int, int]]]:
+    """(passage n, span) of each article's best sentence, best articles first, among the passages
+    `numbers` (one language's). Where articles of the language name what the question names
+    (`named`; in the question's language, whenever any article does), only those count: in the
+    question's language with their best sentence over the bar, in another, where a bar cannot tell
+    an article on the subject from one on the same city, with their best sentence that names a
+    name. Otherwise (a name translated, not transliterated: "Security Council", «مجلس الأمن»)
+    each article whose best sentence passes the bar."""
+    restricted = bool(named) and (own_language or any(passages[n - 1].doc_id in named for n in numbers))
+    if restricted:
         numbers = [n for n in numbers if passages[n - 1].doc_id in named]
-        picks = checker.best_sentences(question, [passages[n - 1] for n in numbers], limit=10 * _MOST_REPORTS,
-                                       minimum=bars[language] if language == own else 0.0)
-        quoted: dict[str, tuple[int, tuple[int, int]]] = {}
-        for m, (start, end), _ in picks:  # best first
-            passage = passages[numbers[m - 1] - 1]
-            if language == own or names_a_name(question, passage.text[start:end]):
-                quoted.setdefault(passage.doc_id, (numbers[m - 1], (start, end)))
-        by_language.append(list(quoted.values())[:_MOST_REPORTS])
-    return [pick for picks in zip_longest(*by_language) for pick in picks if pick is not None]
+    by_name = restricted and not own_language
+    picks = checker.best_sentences(question, [passages[n - 1] for n in numbers], limit=10 * _MOST_REPORTS,
+                                   minimum=0.0 if by_name else bar)
+    quoted: dict[str, tuple[int, tuple[int, int]]] = {}
+    for m, (start, end), _ in picks:  # best first
+        n = numbers[m - 1]
+        if not by_name or names_a_name(question, passages[n - 1].text[start:end]):
+            quoted.setdefault(passages[n - 1].doc_id, (n, (start, end)))
+    return list(quoted.values())[:_MOST_REPORTS]
 
 
 def _by_language(passages: list[Passage]) -> dict[str, list[int]]:
