@@ -54,3 +54,12 @@ def test_a_count_is_read_across_languages_by_its_counted_noun():
                         "لا سيما أن هناك 100 ألف مدني محاصَرون في شرقي حلب") == [100000.0]
     assert asked_counts("كم مدنياً قتل في غارة التحالف؟", "At least 14 civilians were killed by the airstrikes") == [14.0]
     assert asked_counts("How many civilians were killed?", "قتل 7 أطفال في القصف") == []  # children: another count
+
+
+def test_a_share_is_answered_by_a_percentage_and_an_event_by_the_verb_before_its_subject():
+    share = "What share of the fighters in eastern Aleppo belong to Jabhat Fatah al-Sham?"
+    assert asked_counts(share, "حيث تبلغ نسبة مقاتلي جبهة فتح الشام من 4 – 5 % في أقصى حالاتها") == [5.0]
+    assert asked_counts("How many fighters are in eastern Aleppo?", "نسبة مقاتلي جبهة فتح الشام 5 % في") == []
+    executed = "How many men did regime forces execute in the field?"
+    assert asked_counts(executed, "وأضاف: كما أعدمت قوات النظام والمليشيات ميدانياً 67 رجلاً") == [67.0]
+    assert asked_counts(executed, "وأضاف: كما اعتقلت قوات النظام والمليشيات ميدانياً 67 رجلاً") == []

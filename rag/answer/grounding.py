@@ -18,7 +18,8 @@ from embeddings import Embedder
 from rag.answer.result import AnswerSentence, Citation
 from rag.ingest.attribution import speaker_at
 from rag.config import Calibration
-from rag.answer.quantities import asked_thing, asks_how_many, count_phrases, counts_asked_thing, has_count
+from rag.answer.quantities import (asked_counts, asked_thing, asks_how_many, count_phrases, counts_asked_thing,
+                                   has_count)
 from rag.text import detect_language, normalise, search_tokens, sentence_spans
 from rag.translation import WordTranslator
 from rag.types import Passage
@@ -149,12 +150,13 @@ class GroundingChecker:
     def _counts_asked_thing(self, question: str, texts: list[str], languages: np.ndarray,
                             terms: dict[str, set[str]]) -> np.ndarray:
         """Per span: does it hold a count of what the question asks about? In the question's words
-        where they are known in the span's language ("250 ألف مدني" for "كم مدنياً"); otherwise by
-        meaning: the words around each count against the question's counted phrase, across
-        languages ("نحو 250 ألف مدني من" for "how many civilians", not "أكثر من 93 قتيلاً")."""
-        counted = np.array([bool(terms[lang]) and counts_asked_thing(terms[lang], text)
-                            for text, lang in zip(texts, languages)])
-        by_meaning = [i for i, lang in enumerate(languages) if not terms[lang]]
+        where they are known in the span's language ("250 ألف مدني" for "كم مدنياً"); otherwise by the
+        counted noun, through the table of nouns news counts people by ("250 ألف مدني" for "how many
+        civilians"), else by meaning: the words around each count against the question's counted
+        phrase ("نحو 250 ألف مدني من", not "أكثر من 93 قتيلاً")."""
+        counted = np.array([bool(terms[lang]) and counts_asked_thing(terms[lang], text) or
+                            not terms[lang] and bool(asked_counts(question, text)) for text, lang in zip(texts, languages)])
+        by_meaning = [i for i, lang in enumerate(languages) if not terms[lang] and not counted[i]]
         thing = asked_thing(question)
         phrases = {i: count_phrases(texts[i]) for i in by_meaning}
         unique = sorted({phrase for found in phrases.values() for phrase in found})

@@ -27,7 +27,13 @@ _YEAR = r"\b(?:1[89]|20)\d\d\b"
 _DATE = re.compile(rf"{_YEAR}|\d{{1,2}}\s*(?:من شهر\s*)?(?:{_MONTHS})\b|\b(?:{_WEEKDAYS_LIKE_NUMBERS})\b")
 # Questions whose answer is a number.
 _QUANTITY = re.compile(r"(^|\s)كم(\s|$)|how (many|much)|number of|عدد|نسبة|percentage|share", re.IGNORECASE)
+# A question about a share is answered by a percentage ("4 – 5 %", "95%", "30 بالمئة").
+_SHARE = re.compile(r"نسبة|percentage|share|proportion", re.IGNORECASE)
+_PERCENT = {"%", "بالمئة", "بالمائة", "percent", "per"}
 COUNT_WINDOW = 3  # tokens either side of a number: "250 ألف مدني"
+# Words before a number where what happened to those counted is read: an Arabic verb comes first,
+# with its subject between ("أعدمت قوات النظام والمليشيات ميدانياً 67 رجلاً").
+EVENT_WINDOW = 6
 
 
 def years(text: str) -> set[str]:
@@ -83,7 +89,8 @@ def asked_counts(question: str, text: str) -> list[float]:
     محاصراً" (100000.0); "93 قتيلاً مدنياً" counts the dead, not the civilians besieged."""
     head = counted_noun(question)
     event = _event(search_tokens(question))
-    words = _DATE.sub(" ", normalise(text)).split()
+    share = bool(_SHARE.search(question))
+    words = _DATE.sub(" ", normalise(text)).replace("%", " % ").split()
     values = []
     for i, word in enumerate(words):
         digits = word.replace(",", "")
@@ -91,8 +98,9 @@ def asked_counts(question: str, text: str) -> list[float]:
             continue
         multiplier = _MULTIPLIERS.get(words[i + 1], 1) if i + 1 < len(words) else 1
         noun = words[i + 1 + (multiplier > 1)] if i + 1 + (multiplier > 1) < len(words) else ""
-        around = search_tokens(" ".join(words[max(0, i - COUNT_WINDOW):i + COUNT_WINDOW + 2]))
-        if any(_same_noun(token, head) for token in search_tokens(noun)) and _event(around) == event:
+        around = search_tokens(" ".join(words[max(0, i - EVENT_WINDOW):i + COUNT_WINDOW + 2]))
+        counts_it = share and noun in _PERCENT or any(_same_noun(token, head) for token in search_tokens(noun))
+        if counts_it and _event(around) == event:
             values.append(float(digits) * multiplier)
     return values
 
