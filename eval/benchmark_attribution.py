@@ -1,6 +1,8 @@
 """Attribution precision and recall on annotated sentences, each with the speakers a reader would
 accept, or none: `eval/sets/attribution.jsonl` (seed articles and FA-KES; the rules were tuned on
-it) and `attribution-heldout.jsonl` (FA-KES sentences annotated after the tuning, never tuned on).
+it), `attribution-heldout.jsonl` (FA-KES sentences annotated after the tuning, never tuned on) and
+`attribution-heldout-en.jsonl` (27 FA-KES sentences with an English reporting form, drawn at random
+and annotated before the English rules were last changed, never tuned on).
 
 A predicted speaker is right when, after normalisation, it contains an accepted speaker or is
 contained in one ("مدير المرصد السوري رامي عبد الرحمن" for "رامي عبد الرحمن").
@@ -19,7 +21,8 @@ from rag.ingest.attribution import attribute
 from rag.text import normalise
 
 SETS = {"tuning": Path(__file__).parent / "sets" / "attribution.jsonl",
-        "held out": Path(__file__).parent / "sets" / "attribution-heldout.jsonl"}
+        "held out": Path(__file__).parent / "sets" / "attribution-heldout.jsonl",
+        "held out (English)": Path(__file__).parent / "sets" / "attribution-heldout-en.jsonl"}
 REPO = Path(__file__).resolve().parents[1]
 
 
