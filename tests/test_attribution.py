@@ -63,3 +63,15 @@ def test_a_share_is_answered_by_a_percentage_and_an_event_by_the_verb_before_its
     executed = "How many men did regime forces execute in the field?"
     assert asked_counts(executed, "وأضاف: كما أعدمت قوات النظام والمليشيات ميدانياً 67 رجلاً") == [67.0]
     assert asked_counts(executed, "وأضاف: كما اعتقلت قوات النظام والمليشيات ميدانياً 67 رجلاً") == []
+
+
+@pytest.mark.parametrize("sentence, speaker", [
+    ("Heavy rain flooded dozens of tents near the border, the aid group said on Monday.", "the aid group"),
+    ("Earlier this month the coalition said its raids had killed at least 220 civilians.", "the coalition"),
+    ("At least 45 people were killed, monitors said.", "monitors"),
+    ("According to the Arabic-language desk of Sputnik news agency the US warplanes struck the village.",
+     "the Arabic-language desk of Sputnik news agency"),
+    ("According to the head of the local council the siege has lasted five months.", "the head of the local council"),
+])
+def test_an_english_speaker_is_the_whole_noun_phrase_and_never_a_sentence_opener(sentence, speaker):
+    assert [a.speaker for a in attribute(sentence)] == [speaker]

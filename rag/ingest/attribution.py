@@ -19,7 +19,7 @@ from itertools import takewhile
 
 from rag.text import sentence_spans
 
-ATTRIBUTION_VERSION = 2  # recorded in the index manifest: a change here re-attributes old indexes
+ATTRIBUTION_VERSION = 3  # recorded in the index manifest: a change here re-attributes old indexes
 _MARKS = "[\u064b-\u0652\u0670\u0640]*"  # diacritics and tatweel may sit between any two letters
 _VERBS = ("قال قالت أفاد أفادت ذكر ذكرت أكد أكدت أعلن أعلنت أشار أشارت أوضح أوضحت صرح صرحت لفت لفتت "
           "تابع تابعت أضاف أضافت بين نقل نقلت دعا دعت طالب طالبت حذر حذرت اعتبر اعتبرت شدد شددت كتب كتبت "
@@ -54,7 +54,10 @@ _EN_PRONOUN_CONTINUES = re.compile(r"^\s*[\"“]?(he|she|they|it)\s+(said|added|
 _EN_NOUN_WORDS = set("the a an of for and group monitor official officials spokesman spokeswoman ministry military "
                      "agency council member members source sources minister director head chief activists activist "
                      "observatory rights human state news media local opposition government army forces based "
-                     "monitoring residents witness witnesses doctors medics defence defense civil".split())
+                     "monitoring residents witness witnesses doctors medics defence defense civil coalition statement "
+                     "television tv channel correspondent reporter spokesperson authorities police rescuers".split())
+_EN_DETERMINERS = {"the", "a", "an"}
+_EN_PREPOSITIONS = {"of", "for", "in", "at", "on", "to", "from", "with"}
 _EN_STOPS = set("monday tuesday wednesday thursday friday saturday sunday january february march april may june "
                 "july august september october november december".split())
 
@@ -148,15 +151,20 @@ def _english_speaker(sentence: str) -> tuple[str | None, bool]:
         if speaker := _name_before(sentence[:match.start()]) or _leading_name(sentence[:match.start()]):
             return speaker, False  # "... the Observatory said"; "The Observatory, which ..., said"
     if match := _EN_ACCORDING.search(sentence):
-        return _trimmed(match.group(1).split()[:_MAX_SPEAKER_WORDS]), False
+        return _trimmed(_one_phrase(match.group(1).split()[:_MAX_SPEAKER_WORDS])), False
     return None, False
 
 
 def _name_before(clause: str) -> str | None:
-    """The noun phrase right before a reporting verb, walking back over names and role words."""
+    """The noun phrase right before a reporting verb: from its determiner when it ends in a role
+    word or a name ("the aid group", "a monitor"), else walking back over names and role words."""
+    tail = re.split(r"[,;:\"“”()]", clause)[-1].split()[-_MAX_SPEAKER_WORDS:]
+    determiners = [i for i, word in enumerate(tail) if word.lower() in _EN_DETERMINERS]
+    if determiners and len(tail) - determiners[-1] > 1 and _names_someone(tail[-1]):
+        return _trimmed(tail[determiners[-1]:])
     words = []
-    for word in reversed(re.split(r"[,;:\"“”()]", clause)[-1].split()[-_MAX_SPEAKER_WORDS:]):
-        if word.lower() in _EN_STOPS or not (word[:1].isupper() or word.lower() in _EN_NOUN_WORDS or "-" in word):
+    for word in reversed(tail):
+        if word.lower() in _EN_STOPS or not (_names_someone(word) or word.lower() in _EN_DETERMINERS):
             break
         words.insert(0, word)
     while words and words[0].lower() in {"and", "of", "for"}:
@@ -164,16 +172,37 @@ def _name_before(clause: str) -> str | None:
     return _trimmed(words)
 
 
+def _names_someone(word: str) -> bool:
+    """A name, a hyphenated qualifier ("Britain-based") or a role word, singular or plural ("monitors")."""
+    bare = word.lower().strip(".")
+    return word[:1].isupper() or "-" in word or bare in _EN_NOUN_WORDS or bare.removesuffix("s") in _EN_NOUN_WORDS
+
+
 def _leading_name(clause: str) -> str | None:
-    """The capitalised noun phrase a clause opens with ("The Syrian Civil Defence a group of ...")."""
+    """The capitalised noun phrase a clause opens with ("The Syrian Civil Defence a group of ...",
+    "Amnesty, which ..."). A sentence's first word is capitalised whatever it is ("Earlier this
+    month", "At least 45"): alone, it is a name only when a comma sets it apart."""
     words = []
     for word in clause.split()[:_MAX_SPEAKER_WORDS]:
         if not (word[:1].isupper() or word.lower() in {"of", "for", "the", "and"}) or word.lower() in _EN_STOPS:
             break
         words.append(word)
+        if word.endswith(","):
+            break
     while words and words[-1].lower() in {"of", "for", "the", "and"}:
         words.pop()
-    return _trimmed(words) if any(w[:1].isupper() and w.lower() != "the" for w in words) else None
+    capitalised = [i for i, w in enumerate(words) if w[:1].isupper() and w.lower() != "the"]
+    named = any(i > 0 for i in capitalised) or (capitalised and words[-1].endswith(","))
+    return _trimmed(words) if named else None
+
+
+def _one_phrase(words: list[str]) -> list[str]:
+    """Up to the next determiner that no preposition introduces: there the sentence goes on
+    ("according to Sputnik news agency the US warplanes ..."; not "the head of the council")."""
+    for i in range(1, len(words)):
+        if words[i].lower() in _EN_DETERMINERS and words[i - 1].lower() not in _EN_PREPOSITIONS:
+            return words[:i]
+    return words
 
 
 def _trimmed(words: list[str]) -> str | None:
