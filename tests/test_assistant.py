@@ -305,6 +305,17 @@ def test_reports_in_the_other_language_are_gathered_below_many_in_the_questions(
     assert answer.mode == "reports" and "flood.txt" in cited and "library.txt" not in cited
 
 
+
+def test_figures_in_the_other_language_come_only_from_articles_naming_the_place(tmp_path, embedder):
+    """An Arabic question on Tokhar takes the English reports' figures on Tokhar, not a count of
+    the dead of another village: «التوخار» is checked in English as the name "Tokhar"."""
+    reports = [("a.txt", "Coalition airstrikes on the village of Tokhar near Manbij killed 56 civilians, the Observatory said.", "en"),
+               ("b.txt", "An agency claimed 160 civilians were killed in the coalition airstrikes on Tokhar.", "en"),
+               ("c.txt", "Coalition airstrikes on the village of Hazawiya killed 21 civilians, activists said.", "en")]
+    answer = _extractive_over(tmp_path, embedder, reports).ask("كم مدنياً قتل في غارات التحالف على قرية التوخار؟")
+    assert answer.disagreement and {figure["value"] for figure in answer.figures} == {56.0, 160.0}
+
+
 def _extractive_over(tmp_path, embedder, reports: list[tuple[str, str, str]]) -> Assistant:
     """An extractive assistant over an index of the (file name, text, language) reports."""
     Indexer(tmp_path / "index", embedder).run([Document(name, name, text, language) for name, text, language in reports])

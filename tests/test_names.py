@@ -4,7 +4,7 @@ import pytest
 from rag import Retriever
 from rag.answer.assistant import Assistant
 from rag.answer.llm.backends import load_backend
-from rag.answer.names import NameMatcher, asked_names, naming_all
+from rag.answer.names import NameMatcher, asked_names, naming_all, names_across
 from rag.config import Settings
 from rag.index.indexer import Indexer
 from rag.types import Document
@@ -60,3 +60,13 @@ def test_a_question_about_the_reports_on_a_subject_no_article_names_is_refused(b
     assert bilingual._relevant(question, bilingual._search(question, 5, None))  # the gate lets it through
     answer = bilingual.ask(question)
     assert answer.abstained and not answer.citations
+
+
+def test_an_arabic_questions_names_are_the_words_other_texts_write_as_names():
+    texts = ["Coalition strikes on Tokhar near Manbij killed 56 civilians.", "In Tokhar near Manbij, 160 were killed.",
+             "The Asharq Al-Awsat newspaper reported on the east of the city.", "Strikes hit Tukhar village at dawn.",
+             "Aid reached the city on Monday.", "The convoy was delayed.", "Talks resumed in Geneva.", "Rain fell."]
+    names = [matcher.name for matcher in names_across("كم مدنياً قتل في غارات التحالف على قرية التوخار شرق منبج؟", texts)]
+    assert names == ["التوخار", "منبج"]  # «شرق» shares its consonants with "Asharq", in one text of eight only
+    assert [m.name for m in names_across("How many were killed in Tokhar?", texts)] == ["tokhar"]
+    assert names_across("كم مدنياً قتل في التوخار؟", []) == []

@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 History = list[dict[str, str]]  # [{"role": "user"|"assistant", "content": ...}]
 
 PASSAGES = 5
-FIGURE_PASSAGES = 20  # searched for other reports' figures on a "how many" question
+FIGURE_PASSAGES = 20  # searched in each language for other reports' figures on a "how many" question
 REPORT_PASSAGES = 20  # searched in each language for the articles a question about "the reports" asks for
 NAMED_PASSAGES = 50  # ... when it names something: the articles that name it are listed, however far down
 FOCUSED_PASSAGES = 1  # sentence windows given to the model: measured best for the 1.5B model
@@ -209,8 +209,8 @@ class Assistant:
         """The count asked about as every article gives it, each figure with who gave it [n], and
         whether the reports differ or agree. Searched deeper than one answer needs: the other
         report is rarely among the first passages."""
-        passages = self._search(question, FIGURE_PASSAGES, filters)
-        figures = reported_figures(question, passages, self.checker, self.calibration.min_sentence_score,
+        passages = self._each_language(question, FIGURE_PASSAGES, filters)
+        figures = reported_figures(question, passages, self.checker, self._gathering_bars(question),
                                    self.retriever.index.documents)
         if not figures:
             return None

@@ -81,3 +81,24 @@ def naming_all(question: str, texts: dict[str, tuple[str, str]]) -> set[str]:
     return {key for key, (language, text) in texts.items()
             if (usable := matchers if language == own else crossing)
             and all(matcher.mentioned_in(text) for matcher in usable)}
+
+
+# An Arabic word is taken for a name written in Latin script when this share of the other-language
+# passages found write a capitalised word with its consonants: «التوخار» "Tokhar" for a question on
+# Tokhar. A common word that shares consonants with a rare name («شرق» "Asharq") is not.
+_SHARE_WRITING_IT = 0.25
+
+
+def names_across(question: str, texts: list[str]) -> list[NameMatcher]:
+    """The question's names that can be checked in texts of another language: for an English
+    question, those that cross scripts by their consonants; for an Arabic one, which has no
+    capitals, its words written as a capitalised name in a good share of the texts."""
+    if detect_language(question) != "ar":
+        return [matcher for matcher in map(NameMatcher, asked_names(question)) if matcher.crosses_scripts]
+    writing: dict[str, int] = {}
+    for text in texts:
+        for key in {_skeleton(word) for word in _WORD.findall(text) if word[:1].isupper() and not is_stopword(word.lower())}:
+            writing[key] = writing.get(key, 0) + 1
+    words = [word for word in _WORD.findall(question) if len(_skeleton(word)) >= MIN_SKELETON]
+    return [NameMatcher(word) for word in dict.fromkeys(words)
+            if writing.get(_skeleton(word), 0) >= max(1.0, _SHARE_WRITING_IT * len(texts))]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from itertools import zip_longest
 
 from rag.answer.grounding import GroundingChecker, citation
-from rag.answer.names import NameMatcher, asked_names, names_a_name, naming_all
+from rag.answer.names import NameMatcher, asked_names, names_a_name, names_across, naming_all
 from rag.answer.quantities import COUNT_NOUNS, asked_counts, counted_noun, is_event_word
 from rag.text import detect_language, search_tokens
 from rag.types import Document, Passage
@@ -127,19 +127,33 @@ class Figure:
         return f"{self.value:,.0f}" if language == "en" else f"{self.value:g}"
 
 
-def reported_figures(question: str, passages: list[Passage], checker: GroundingChecker, minimum: float,
+def reported_figures(question: str, passages: list[Passage], checker: GroundingChecker, bars: dict[str, float],
                      documents: dict[str, Document]) -> list[Figure]:
     """The figures the articles give for what the question counts, each with every article that
     gives it: several values when the reports differ, one when they agree; [] unless two articles
-    give a figure. Only articles that name everything the question names count: 700 besieged in
-    Deir ez-Zor is no figure for "how many were besieged in Aleppo". What happened ("killed",
+    give a figure. Each language's sentences are picked over its own bar (`bars`), the languages
+    taking turns. Only articles that name everything the question names count: 700 besieged in
+    Deir ez-Zor is no figure for "how many were besieged in Aleppo". In another language than the
+    question's, that is its names that can be checked there (rag.answer.names.names_across), and
+    none is no check: such a question takes no figure from that language. What happened ("killed",
     "بمقتل") is read beside the number instead, where the wording varies more."""
-    picks = checker.best_sentences(question, passages, limit=2 * _MOST_FIGURES, minimum=minimum)
+    own, by_language, names = detect_language(question), [], {}
+    for language, numbers in _by_language(passages).items():
+        if language != own:
+            names[language] = names_across(question, [passages[n - 1].text for n in numbers])
+        by_language.append([(numbers[m - 1], span) for m, span, _ in checker.best_sentences(
+            question, [passages[n - 1] for n in numbers], limit=2 * _MOST_FIGURES, minimum=bars[language])])
     figures: dict[float, Figure] = {}
-    for n, (start, end), _ in picks:
+    for n, (start, end) in [pick for picks in zip_longest(*by_language) for pick in picks if pick is not None]:
         passage = passages[n - 1]
         document = documents.get(passage.doc_id)
-        if document is None or not _names_everything(question, _full_text(document)):
+        if document is None:
+            continue
+        text = _full_text(document)
+        if passage.language == own and not _names_everything(question, text):
+            continue
+        if passage.language != own and not (names[passage.language] and
+                                            all(name.mentioned_in(text) for name in names[passage.language])):
             continue
         for value in asked_counts(question, passage.text[start:end]):
             figure = figures.setdefault(value, Figure(value, []))

@@ -198,7 +198,12 @@ def _leading_name(clause: str) -> str | None:
 
 def _one_phrase(words: list[str]) -> list[str]:
     """Up to the next determiner that no preposition introduces: there the sentence goes on
-    ("according to Sputnik news agency the US warplanes ..."; not "the head of the council")."""
+    ("according to Sputnik news agency the US warplanes ..."; not "the head of the council"). A
+    phrase with neither determiner nor name is one word, or two when the second is a role word
+    ("local sources"; "according to reports tens of thousands ...": reports)."""
+    if words and not (words[0][:1].isupper() or words[0].lower() in _EN_DETERMINERS):
+        return words[:2] if len(words) > 1 and words[1].lower() not in _EN_DETERMINERS | {"of", "for", "and"} \
+            and _names_someone(words[1]) else words[:1]
     for i in range(1, len(words)):
         if words[i].lower() in _EN_DETERMINERS and words[i - 1].lower() not in _EN_PREPOSITIONS:
             return words[:i]
