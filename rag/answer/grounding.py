@@ -154,8 +154,8 @@ class GroundingChecker:
         counted noun, through the table of nouns news counts people by ("250 ألف مدني" for "how many
         civilians"), else by meaning: the words around each count against the question's counted
         phrase ("نحو 250 ألف مدني من", not "أكثر من 93 قتيلاً")."""
-        counted = np.array([bool(terms[lang]) and counts_asked_thing(terms[lang], text) or
-                            not terms[lang] and bool(asked_counts(question, text)) for text, lang in zip(texts, languages)])
+        counted = np.array([counts_asked_thing(terms[lang], text) if terms[lang] else bool(asked_counts(question, text))
+                            for text, lang in zip(texts, languages)])
         by_meaning = [i for i, lang in enumerate(languages) if not terms[lang] and not counted[i]]
         thing = asked_thing(question)
         phrases = {i: count_phrases(texts[i]) for i in by_meaning}

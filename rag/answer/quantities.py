@@ -99,7 +99,7 @@ def asked_counts(question: str, text: str) -> list[float]:
         multiplier = _MULTIPLIERS.get(words[i + 1], 1) if i + 1 < len(words) else 1
         noun = words[i + 1 + (multiplier > 1)] if i + 1 + (multiplier > 1) < len(words) else ""
         around = search_tokens(" ".join(words[max(0, i - EVENT_WINDOW):i + COUNT_WINDOW + 2]))
-        counts_it = share and noun in _PERCENT or any(_same_noun(token, head) for token in search_tokens(noun))
+        counts_it = (share and noun in _PERCENT) or any(_same_noun(token, head) for token in search_tokens(noun))
         if counts_it and _event(around) == event:
             values.append(float(digits) * multiplier)
     return values

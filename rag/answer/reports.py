@@ -143,17 +143,17 @@ def reported_figures(question: str, passages: list[Passage], checker: GroundingC
             names[language] = names_across(question, [passages[n - 1].text for n in numbers])
         by_language.append([(numbers[m - 1], span) for m, span, _ in checker.best_sentences(
             question, [passages[n - 1] for n in numbers], limit=2 * _MOST_FIGURES, minimum=bars[language])])
+    subject, named = _subject(question), {}  # named: per article, read once however many of its sentences
     figures: dict[float, Figure] = {}
     for n, (start, end) in [pick for picks in zip_longest(*by_language) for pick in picks if pick is not None]:
         passage = passages[n - 1]
         document = documents.get(passage.doc_id)
-        if document is None:
-            continue
-        text = _full_text(document)
-        if passage.language == own and not _names_everything(question, text):
-            continue
-        if passage.language != own and not (names[passage.language] and
-                                            all(name.mentioned_in(text) for name in names[passage.language])):
+        if passage.doc_id not in named:
+            text = _full_text(document) if document else ""
+            named[passage.doc_id] = document is not None and (
+                _names_everything(subject, text) if passage.language == own else
+                bool(names[passage.language]) and all(name.mentioned_in(text) for name in names[passage.language]))
+        if not named[passage.doc_id]:
             continue
         for value in asked_counts(question, passage.text[start:end]):
             figure = figures.setdefault(value, Figure(value, []))
@@ -165,15 +165,20 @@ def reported_figures(question: str, passages: list[Passage], checker: GroundingC
     return list(figures.values())[:_MOST_FIGURES] if len(articles) > 1 else []
 
 
-def _names_everything(question: str, text: str) -> bool:
-    """Whether an article names all the question names: each name in any of its spellings
-    ("Khan Sheikhun" for "Khan Sheikhoun", rag.answer.names) and each other word, less those about
-    counting, the sources and what happened, and the counted noun, which is read beside the number."""
-    names = [NameMatcher(name) for name in asked_names(question)]
-    spelled = {token for name in asked_names(question) for token in search_tokens(name)}
+def _subject(question: str) -> tuple[set[str], list[NameMatcher]]:
+    """What an article must name to give a figure for the question: its words, less those about
+    counting, the sources and what happened, and the counted noun, which is read beside the
+    number; and its names, in any of their spellings ("Khan Sheikhun" for "Khan Sheikhoun")."""
+    names = asked_names(question)
+    spelled = {token for name in names for token in search_tokens(name)}
     counted = counted_noun(question)
     terms = {term for term in set(search_tokens(question)) - COUNT_NOUNS - _ABOUT_SOURCES - spelled
              if not is_event_word(term) and term != counted}
+    return terms, [NameMatcher(name) for name in names]
+
+
+def _names_everything(subject: tuple[set[str], list[NameMatcher]], text: str) -> bool:
+    terms, names = subject
     return terms <= set(search_tokens(text)) and all(name.mentioned_in(text) for name in names)
 
 
