@@ -221,6 +221,16 @@ def _noisy(base: np.ndarray, sources: np.ndarray, path: Path, rng) -> np.ndarray
     return out
 
 
+def _timed_searches(retriever, questions: list[str]) -> tuple[list[float], dict[str, list[str]]]:
+    """Each question's search time in ms, and its top-10 chunk ids."""
+    latencies, results = [], {}
+    for question in questions:
+        started = time.perf_counter()
+        results[question] = [p.chunk_id for p in retriever.search(question, k=10)]
+        latencies.append(1000 * (time.perf_counter() - started))
+    return latencies, results
+
+
 def measure(folder: Path) -> dict:
     """Run in a fresh process: open, search, compare with exact search."""
     from rag.search.retriever import Retriever
@@ -236,16 +246,8 @@ def measure(folder: Path) -> dict:
     retriever.search(questions[0], k=10)
     # The first pass reads the index from wherever the page cache left it (a server's first
     # questions); the second asks them again, as a server that has run a while finds the index.
-    latencies, results = [], {}
-    for question in questions:
-        started = time.perf_counter()
-        results[question] = [p.chunk_id for p in retriever.search(question, k=10)]
-        latencies.append(1000 * (time.perf_counter() - started))
-    again = []
-    for question in questions:
-        started = time.perf_counter()
-        retriever.search(question, k=10)
-        again.append(1000 * (time.perf_counter() - started))
+    latencies, results = _timed_searches(retriever, questions)
+    again, _ = _timed_searches(retriever, questions)
     rss, anonymous = _rss_gb(), _rss_gb("RssAnon")
     largest = max(retriever.index.segments, key=lambda segment: len(segment.chunks))
     vectors = embedder.encode_queries(questions)

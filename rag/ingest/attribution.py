@@ -164,7 +164,7 @@ def _name_before(clause: str) -> str | None:
         return _trimmed(tail[determiners[-1]:])
     words = []
     for word in reversed(tail):
-        if word.lower() in _EN_STOPS or not (_names_someone(word) or word.lower() in _EN_DETERMINERS):
+        if word.lower() in _EN_STOPS or not _names_someone(word):  # determiners are among the role words
             break
         words.insert(0, word)
     while words and words[0].lower() in {"and", "of", "for"}:
