@@ -56,6 +56,14 @@ def test_a_count_is_read_across_languages_by_its_counted_noun():
     assert asked_counts("How many civilians were killed?", "قتل 7 أطفال في القصف") == []  # children: another count
 
 
+def test_people_are_counted_by_any_group_of_people_and_an_execution_is_no_mere_death():
+    executed = "How many people did regime forces execute in Aleppo?"
+    assert asked_counts(executed, "كما أعدمت قوات النظام والمليشيات ميدانياً 67 رجلاً") == [67.0]
+    assert asked_counts(executed, "Ten children were among at least 48 people killed in a Syrian village") == []
+    assert asked_counts("How many people were killed?", "Ten children were among at least 48 people killed") == [48.0]
+    assert asked_counts("How many people were displaced?", "50 families fled the district") == []
+
+
 def test_a_share_is_answered_by_a_percentage_and_an_event_by_the_verb_before_its_subject():
     share = "What share of the fighters in eastern Aleppo belong to Jabhat Fatah al-Sham?"
     assert asked_counts(share, "حيث تبلغ نسبة مقاتلي جبهة فتح الشام من 4 – 5 % في أقصى حالاتها") == [5.0]

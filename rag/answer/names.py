@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from rag.gazetteer import keys_in, other_script
 from rag.text import detect_language, is_stopword, normalise
 from rag.translation import MIN_SKELETON, consonant_skeleton
 
@@ -43,18 +44,27 @@ def _skeleton(word: str) -> str:
 
 
 class NameMatcher:
-    """Whether texts mention a name: the same word in its script, or the same consonants."""
+    """Whether texts mention a name: the same word in its script, the same consonants, or, for a
+    place, its own name in the other script ("Aleppo" «حلب», rag.gazetteer)."""
 
     def __init__(self, name: str) -> None:
         self.name = normalise(name)
         self.key = _skeleton(name)
+        self.acronym = name.isupper()  # "UN", "SOHR": translated across scripts, spelled out
+        self.place_names = other_script(name)
 
     @property
     def crosses_scripts(self) -> bool:
-        """A short skeleton ("Maadi" reads "md") collides with common words: matched in its script only."""
-        return len(self.key) >= MIN_SKELETON
+        """A short skeleton ("Maadi" reads "md") collides with common words: matched in its script
+        only, unless it is a place's name."""
+        return len(self.key) >= MIN_SKELETON or bool(self.place_names)
+
+    def names_the_place(self, text: str) -> bool:
+        return bool(self.place_names & keys_in(text))
 
     def mentioned_in(self, text: str) -> bool:
+        if self.names_the_place(text):
+            return True
         for word in _WORD.findall(text):
             if normalise(word) == self.name:
                 return True
@@ -72,15 +82,23 @@ def names_a_name(question: str, text: str) -> bool:
 
 def naming_all(question: str, texts: dict[str, tuple[str, str]]) -> set[str]:
     """The ids of the texts (id -> (language, text)) that name what the question names: in the
-    question's language every name; in another every name that can cross scripts by its consonants,
-    if one can. (Only transliterated names cross, "Mistura" «ميستورا», not translated ones, "Civil
-    Defence" «الدفاع المدني», nor short ones, "UN".)"""
+    question's language every name; in another every name, if all can cross scripts (by their
+    consonants, "Mistura" «ميستورا», or as places, "Aleppo" «حلب»; not translated names, "Civil
+    Defence" «الدفاع المدني», nor short ones, "UN")."""
     matchers = [NameMatcher(name) for name in asked_names(question)]
-    crossing = [matcher for matcher in matchers if matcher.crosses_scripts]
+    crossing = _all_crossing(matchers)
     own = detect_language(question)
     return {key for key, (language, text) in texts.items()
             if (usable := matchers if language == own else crossing)
             and all(matcher.mentioned_in(text) for matcher in usable)}
+
+
+def _all_crossing(matchers: list[NameMatcher]) -> list[NameMatcher]:
+    """The names to check in another script: all of them, or none when one of them cannot cross (an
+    article on Aleppo in Arabic may or may not be on its Maadi district, whose name reads "md").
+    A short acronym is left out: it is spelled out in the other language ("UN" «الأمم المتحدة»)."""
+    names = [matcher for matcher in matchers if matcher.crosses_scripts or not matcher.acronym]
+    return names if all(matcher.crosses_scripts for matcher in names) else []
 
 
 # An Arabic word is taken for a name written in Latin script when this share of the other-language
@@ -91,14 +109,16 @@ _SHARE_WRITING_IT = 0.25
 
 def names_across(question: str, texts: list[str]) -> list[NameMatcher]:
     """The question's names that can be checked in texts of another language: for an English
-    question, those that cross scripts by their consonants; for an Arabic one, which has no
-    capitals, its words written as a capitalised name in a good share of the texts."""
+    question, those that cross scripts; for an Arabic one, which has no capitals, its words that
+    are a place's name one of the texts writes («الطبقة» "Tabqa"), and those written as a
+    capitalised name with the same consonants in a good share of the texts."""
     if detect_language(question) != "ar":
-        return [matcher for matcher in map(NameMatcher, asked_names(question)) if matcher.crosses_scripts]
+        return _all_crossing([NameMatcher(name) for name in asked_names(question)])
     writing: dict[str, int] = {}
     for text in texts:
         for key in {_skeleton(word) for word in _WORD.findall(text) if word[:1].isupper() and not is_stopword(word.lower())}:
             writing[key] = writing.get(key, 0) + 1
-    words = [word for word in _WORD.findall(question) if len(_skeleton(word)) >= MIN_SKELETON]
-    return [NameMatcher(word) for word in dict.fromkeys(words)
-            if writing.get(_skeleton(word), 0) >= max(1.0, _SHARE_WRITING_IT * len(texts))]
+    matchers = [NameMatcher(word) for word in dict.fromkeys(_WORD.findall(question)) if not is_stopword(word)]
+    return [matcher for matcher in matchers
+            if any(map(matcher.names_the_place, texts)) or len(matcher.key) >= MIN_SKELETON
+            and writing.get(matcher.key, 0) >= max(1.0, _SHARE_WRITING_IT * len(texts))]

@@ -63,7 +63,9 @@ _ASKED_THING = re.compile(r"how (?:many|much)\s+(\S+(?:\s+\S+){0,2})|(?:^|\s)ك�
 COUNT_NOUNS = frozenset(search_tokens("عدد number numbers نسبة percentage share"))
 # The events news counts people by, as stems (Arabic and English), checked in this order.
 _EVENTS = {name: [stem for word in words.split() for stem in search_tokens(word)] for name, words in {
-    "killed": "قتل مقتل قتيل قتلى قتيلا ارتقاء ضحايا اعدام أعدم killed dead died deaths death executed victims",
+    # Executions are killings, but a count of the dead does not say how many were executed.
+    "executed": "اعدام إعدام أعدم أعدمت إعدامات executed execute executions execution",
+    "killed": "قتل مقتل قتيل قتلى قتيلا ارتقاء ضحايا killed dead died deaths death victims",
     "wounded": "جرح جرحى جريح أصيب إصابة مصابين wounded injured injuries",
     "fled": "فر نزح نزوح هرب مهجرين fled displaced refugees",
     "detained": "اعتقل اعتقال معتقلين detained arrested prisoners",
@@ -80,6 +82,8 @@ _COUNTED_GROUPS = [frozenset(search_tokens(words)) for words in (
     "جندي جنود عسكري عسكريين soldier soldiers troops",
     "عائلة عائلات أسرة أسر family families",
 )]
+_PEOPLE = _COUNTED_GROUPS[1]
+_PEOPLE_GROUPS = _COUNTED_GROUPS[:-1]  # a family is no person
 _MULTIPLIERS = {"الف": 1_000, "الاف": 1_000, "thousand": 1_000, "مليون": 1_000_000, "million": 1_000_000}
 
 
@@ -135,8 +139,11 @@ def count_phrases(text: str) -> list[str]:
             if _is_number(word) or word in _NUMBER_WORDS]
 
 
-def _same_noun(a: str, b: str) -> bool:
-    return _same_word(a, b) or any(a in group and b in group for group in _COUNTED_GROUPS)
+def _same_noun(noun: str, head: str) -> bool:
+    """Whether a number's noun counts what the question's head noun does: the same word, a word of
+    its group, or, for "people", any group of people ("67 رجلاً" counts people executed)."""
+    return _same_word(noun, head) or any(noun in group and head in group for group in _COUNTED_GROUPS) or (
+        head in _PEOPLE and any(noun in group for group in _PEOPLE_GROUPS))
 
 
 def _same_word(a: str, b: str) -> bool:
