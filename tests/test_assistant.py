@@ -320,3 +320,12 @@ def _extractive_over(tmp_path, embedder, reports: list[tuple[str, str, str]]) ->
     """An extractive assistant over an index of the (file name, text, language) reports."""
     Indexer(tmp_path / "index", embedder).run([Document(name, name, text, language) for name, text, language in reports])
     return Assistant(Retriever.open(tmp_path / "index", embedder=embedder), load_backend("extractive", Settings()))
+
+
+def test_an_english_rendering_of_an_arabic_figure_is_supported_when_its_value_is_the_same(make_assistant):
+    question = "How many civilians are besieged in eastern Aleppo according to the Civil Defence?"
+    assistant, _ = make_assistant("About 100,000 civilians are besieged in eastern Aleppo [1].",
+                                  "About 140,000 civilians are besieged in eastern Aleppo [1].")
+    answer = assistant.ask(question)
+    assert answer.mode == "llm" and "100,000" in answer.text and "100 ألف" in answer.citations[0].quote
+    assert "140,000" not in assistant.ask(question).text  # "100 ألف" is 100,000, and not 140,000

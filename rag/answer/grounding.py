@@ -19,7 +19,7 @@ from rag.answer.result import AnswerSentence, Citation
 from rag.ingest.attribution import speaker_at
 from rag.config import Calibration
 from rag.answer.quantities import (asked_counts, asked_thing, asks_how_many, count_phrases, counts_asked_thing,
-                                   has_count)
+                                   has_count, number_values)
 from rag.text import detect_language, normalise, search_tokens, sentence_spans
 from rag.translation import WordTranslator
 from rag.types import Passage
@@ -28,7 +28,6 @@ SUPPORTED = 0.5
 _MARKER = re.compile(r"\[\s*([0-9٠-٩]+(?:\s*[,،]\s*[0-9٠-٩]+)*)\s*\]")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([.،,؟?!؛:])")
 _PLACEHOLDER = re.compile(r"\[\s*n\s*\]\s*:?", re.IGNORECASE)  # small models sometimes write a literal "[n]"
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 COUNTED_BONUS = 0.2
 MIN_QUOTE_WORDS = 4
 
@@ -84,8 +83,8 @@ class GroundingChecker:
             matches = np.array([_coverage(claim_terms, text) for text in texts])
         else:
             matches = self._similarities(claim, texts)
-        numbers = _numbers(claim)
-        scores = np.where([numbers <= _numbers(text) for text in texts], matches, 0.0)
+        numbers = number_values(claim)
+        scores = np.where([numbers <= number_values(text) for text in texts], matches, 0.0)
         best = int(scores.argmax())
         return float(scores[best]), windows[best]
 
@@ -279,5 +278,3 @@ def _coverage(terms: set[str], text: str) -> float:
     return len(terms & set(search_tokens(text))) / len(terms) if terms else 0.0
 
 
-def _numbers(text: str) -> set[str]:
-    return {n.replace(",", "") for n in _NUMBER.findall(normalise(text))}

@@ -109,6 +109,22 @@ def asked_counts(question: str, text: str) -> list[float]:
     return values
 
 
+_NUMBER_AND_MULTIPLIER = re.compile(r"(\d+(?:[.,]\d+)*)(?:\s+(\S+))?")
+
+
+def number_values(text: str) -> set[str]:
+    """Each number of a text as written (thousands' commas dropped) and, when "ألف", "thousand" or
+    "million" follows it, as its value: "100 ألف" -> {"100", "100000"} holds "100,000"'s {"100000"}."""
+    values = set()
+    for digits, after in _NUMBER_AND_MULTIPLIER.findall(normalise(text)):
+        digits = digits.replace(",", "")
+        values.add(digits)
+        if after in _MULTIPLIERS and re.fullmatch(r"\d+(\.\d+)?", digits):
+            value = float(digits) * _MULTIPLIERS[after]
+            values.add(f"{value:.0f}" if value.is_integer() else str(value))
+    return values
+
+
 def counted_noun(question: str) -> str | None:
     """The stem of what a "how many" question counts: "مدني" for "كم مدنياً محاصراً", "civilian"."""
     return next((token for token in search_tokens(asked_thing(question)) if token not in COUNT_NOUNS), None)
