@@ -85,3 +85,10 @@ def test_a_share_is_answered_by_a_percentage_and_an_event_by_the_verb_before_its
 ])
 def test_an_english_speaker_is_the_whole_noun_phrase_and_never_a_sentence_opener(sentence, speaker):
     assert [a.speaker for a in attribute(sentence)] == [speaker]
+
+
+def test_a_speaker_named_by_surname_is_shown_by_the_full_name_the_article_gave_first():
+    text = ("دعا بريتا حاجي حسن، رئيس المجلس المحلي، إلى حماية المدنيين. وقال حسن إن 250 ألف مدني محاصرون. "
+            "وقال المرصد السوري إن القصف مستمر. وأضاف حسن أن عشرات قتلوا.")
+    assert [a.speaker for a in attribute(text)] == ["بريتا حاجي حسن", "بريتا حاجي حسن", "المرصد السوري", "بريتا حاجي حسن"]
+    assert [a.speaker for a in attribute("Hassan said the siege must end.")] == ["Hassan"]  # no full name given: as written

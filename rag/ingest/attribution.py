@@ -19,7 +19,7 @@ from itertools import takewhile
 
 from rag.text import sentence_spans
 
-ATTRIBUTION_VERSION = 3  # recorded in the index manifest: a change here re-attributes old indexes
+ATTRIBUTION_VERSION = 4  # recorded in the index manifest: a change here re-attributes old indexes
 _MARKS = "[\u064b-\u0652\u0670\u0640]*"  # diacritics and tatweel may sit between any two letters
 _VERBS = ("قال قالت أفاد أفادت ذكر ذكرت أكد أكدت أعلن أعلنت أشار أشارت أوضح أوضحت صرح صرحت لفت لفتت "
           "تابع تابعت أضاف أضافت بين نقل نقلت دعا دعت طالب طالبت حذر حذرت اعتبر اعتبرت شدد شددت كتب كتبت "
@@ -45,6 +45,7 @@ _AR_STOPS = set("إن أن ان إنه أنه انه إنها أنها انها 
                 "الذي التي الذين اللذين لدى مع منذ بعد قبل حول أثناء".split())
 _NO_SUBJECT = {"الانتباه", "النظر", "القول"}  # fixed phrases: "لفت الانتباه إلى" has no subject
 _MAX_SPEAKER_WORDS = 8
+_NAME_WORDS = 4  # a person's full name; a longer speaker is a phrase ("the head of the local council")
 
 _EN_VERB = re.compile(r"\b(said|says|told|reported|reports|added|announced|warned|stated|claimed|relayed|"
                       r"confirmed|denied|noted|wrote|explained|stressed|stresses|condemned|condemns|urged|urges)\b")
@@ -66,7 +67,7 @@ _EN_STOPS = set("monday tuesday wednesday thursday friday saturday sunday januar
 class Attribution:
     start: int  # the sentence, as offsets into the text
     end: int
-    speaker: str  # as the text writes it
+    speaker: str  # as the text writes it (a surname as the article first wrote the full name)
 
 
 def attribute(text: str) -> list[Attribution]:
@@ -77,10 +78,19 @@ def attribute(text: str) -> list[Attribution]:
         speaker, continues = _speaker(sentence)
         if speaker is None and (continues or open_clause):  # "؛" does not end a report: the next part is its own
             speaker = previous
+        elif speaker and " " not in speaker:
+            speaker = _full_name(speaker, found)
         if speaker:
             found.append(Attribution(start, end, speaker))
         previous, open_clause = speaker, sentence.rstrip().endswith("؛")
     return found
+
+
+def _full_name(surname: str, earlier: list[Attribution]) -> str:
+    """A speaker named by one word, as the article first named them ("وقال حسن" -> بريتا حاجي حسن;
+    "Hassan said" -> Brita Hagi Hassan): the latest earlier speaker of a few words ending in it."""
+    return next((a.speaker for a in reversed(earlier)
+                 if a.speaker.endswith(" " + surname) and len(a.speaker.split()) <= _NAME_WORDS), surname)
 
 
 def speaker_at(attributions: list[dict], start: int, end: int) -> str | None:
