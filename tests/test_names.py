@@ -85,3 +85,13 @@ def test_an_arabic_questions_names_are_the_words_other_texts_write_as_names():
     # A place's Arabic name is a name wherever one text writes the place, however few do.
     assert [m.name for m in names_across("كم مدنياً قتل في الطبقة؟", texts + ["Strikes hit Tabqa."])] == ["الطبقه"]
     assert names_across("كم مدنياً قتل في الطبقة؟", texts) == []
+
+
+def test_an_article_that_does_not_name_the_asked_town_of_the_region_cannot_answer(bilingual):
+    in_homs = bilingual._search("Who met rebel leaders to discuss a ceasefire in Homs?", 5, None)
+    assert in_homs == []  # every article is on Aleppo: none can say what happened in Homs
+    in_aleppo = bilingual._search("Who met rebel leaders to discuss a ceasefire in Aleppo?", 5, None)
+    assert {passage.doc_id for passage in in_aleppo} == {"en-named", "en-unnamed", "ar-named", "ar-other"}
+    # A town far from the region may be a namesake's, or a person's: it does not filter.
+    assert NameMatcher("Minneapolis").place_names and not NameMatcher("Minneapolis").in_region
+    assert bilingual._search("Did envoys from Minneapolis discuss a ceasefire in Aleppo?", 5, None)

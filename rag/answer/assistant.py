@@ -29,7 +29,7 @@ from rag.answer.grounding import (GroundingChecker, citation, lacks_asked_number
 from rag.answer.llm.backends import ChatBackend, load_backend
 from rag.answer.prompts import (ABSTAIN, ANSWER_PROMPT, CONDENSE_PROMPT, LANGUAGE_NAMES, NOT_FOUND,
                          QUOTING_OTHER_LANGUAGE, REFUSE_META, UNSUPPORTED_LANGUAGE, format_passages)
-from rag.answer.names import asked_names
+from rag.answer.names import asked_names, asked_places
 from rag.answer.quantities import asks_how_many, years
 from rag.answer.reports import ACCORDING_TO, asks_about_reports, figures_text, reported_figures, reports
 from rag.search.retriever import Retriever
@@ -113,16 +113,21 @@ class Assistant:
 
     def _search(self, question: str, k: int, filters: dict[str, Any] | None) -> list[Passage]:
         """The best k passages, less those from articles that cannot answer a question naming a
-        year: one that neither mentions the year nor is dated in it. However alike the words, a
-        corpus of 2016 reports holds nothing on "the 2023 earthquake"."""
+        year or a place: one that neither mentions the year nor is dated in it, or does not name
+        the place in either script. However alike the words, a corpus of 2016 reports holds nothing
+        on "the 2023 earthquake", and reports on Aleppo nothing on "the strike on Tabqa". (Only
+        the region's towns, whose names the gazetteer holds whole: elsewhere a town's name is as
+        often a smaller namesake's, or a person's, "Newton", "Manning"; rag.gazetteer.in_region.)"""
         passages = self.retriever.search(question, k=k, filters=filters)
         asked = years(question)
-        if not asked:
+        places = [place for place in asked_places(question, [passage.text for passage in passages]) if place.in_region]
+        if not asked and not places:
             return passages
         documents = self.retriever.index.documents
-        articles = {passage.doc_id: passage for passage in passages}  # each read once, however many passages came
-        covers = {doc_id: bool(asked & years(f"{passage.metadata.get('date', '')} {documents[doc_id].text}"))
-                  for doc_id, passage in articles.items()}
+        dates = {passage.doc_id: passage.metadata.get("date", "") for passage in passages}
+        texts = {doc_id: f"{documents[doc_id].title}\n{documents[doc_id].text}" for doc_id in dates}
+        covers = {doc_id: (not asked or bool(asked & years(f"{dates[doc_id]} {text}")))
+                  and all(place.mentioned_in(text) for place in places) for doc_id, text in texts.items()}
         return [passage for passage in passages if covers[passage.doc_id]]
 
     def _relevant(self, question: str, passages: list[Passage]) -> bool:

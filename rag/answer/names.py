@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.gazetteer import keys_in, other_script
+from rag.gazetteer import in_region, keys_in, other_script
 from rag.text import detect_language, is_stopword, normalise
 from rag.translation import MIN_SKELETON, consonant_skeleton
 
@@ -52,6 +52,7 @@ class NameMatcher:
         self.key = _skeleton(name)
         self.acronym = name.isupper()  # "UN", "SOHR": translated across scripts, spelled out
         self.place_names = other_script(name)
+        self.in_region = bool(self.place_names) and in_region(name)
 
     @property
     def crosses_scripts(self) -> bool:
@@ -93,6 +94,16 @@ def naming_all(question: str, texts: dict[str, tuple[str, str]]) -> set[str]:
             and all(matcher.mentioned_in(text) for matcher in usable)}
 
 
+def asked_places(question: str, texts: list[str]) -> list[NameMatcher]:
+    """The places the question names (rag.gazetteer): its names that are a place's, for an English
+    question; for an Arabic one, its words that are a place's name one of `texts` writes in Latin
+    script (alone, «الأمن» "security" is also a Dutch town's Arabic name)."""
+    if detect_language(question) != "ar":
+        return [matcher for matcher in map(NameMatcher, asked_names(question)) if matcher.place_names]
+    matchers = [NameMatcher(word) for word in dict.fromkeys(_WORD.findall(question)) if not is_stopword(word)]
+    return [matcher for matcher in matchers if matcher.place_names and any(map(matcher.names_the_place, texts))]
+
+
 def _all_crossing(matchers: list[NameMatcher]) -> list[NameMatcher]:
     """The names to check in another script: all of them, or none when one of them cannot cross (an
     article on Aleppo in Arabic may or may not be on its Maadi district, whose name reads "md").
@@ -118,7 +129,7 @@ def names_across(question: str, texts: list[str]) -> list[NameMatcher]:
     for text in texts:
         for key in {_skeleton(word) for word in _WORD.findall(text) if word[:1].isupper() and not is_stopword(word.lower())}:
             writing[key] = writing.get(key, 0) + 1
+    places = {place.name for place in asked_places(question, texts)}
     matchers = [NameMatcher(word) for word in dict.fromkeys(_WORD.findall(question)) if not is_stopword(word)]
-    return [matcher for matcher in matchers
-            if any(map(matcher.names_the_place, texts)) or len(matcher.key) >= MIN_SKELETON
+    return [matcher for matcher in matchers if matcher.name in places or len(matcher.key) >= MIN_SKELETON
             and writing.get(matcher.key, 0) >= max(1.0, _SHARE_WRITING_IT * len(texts))]
