@@ -65,6 +65,7 @@ def bilingual(tmp_path, embedder):
 def test_a_list_question_gathers_the_articles_that_name_its_subject_in_both_languages(bilingual):
     answer = bilingual.ask("Which articles mention the UN envoy Staffan de Mistura?")
     assert answer.mode == "reports" and {c.doc_id for c in answer.citations} == {"en-named", "ar-named"}
+    assert answer.text.startswith("The sources (some in Arabic) say:")  # not all of them
 
 
 def test_a_question_about_the_reports_on_a_subject_no_article_names_is_refused(bilingual):

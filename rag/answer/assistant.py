@@ -28,7 +28,8 @@ from rag.answer.grounding import (GroundingChecker, citation, lacks_asked_number
                             restates)
 from rag.answer.llm.backends import ChatBackend, load_backend
 from rag.answer.prompts import (ABSTAIN, ANSWER_PROMPT, CONDENSE_PROMPT, LANGUAGE_NAMES, NOT_FOUND,
-                         QUOTING_OTHER_LANGUAGE, REFUSE_META, UNSUPPORTED_LANGUAGE, format_passages)
+                         QUOTING_BOTH_LANGUAGES, QUOTING_OTHER_LANGUAGE, REFUSE_META, UNSUPPORTED_LANGUAGE,
+                         format_passages)
 from rag.answer.names import asked_names, asked_places
 from rag.answer.quantities import asks_how_many, years
 from rag.answer.reports import ACCORDING_TO, asks_about_reports, figures_text, reported_figures, reports
@@ -244,8 +245,10 @@ class Assistant:
                 for n, (s, e), speaker in found]
         answer = self._compose(kept, passages, language, "reports")
         answer.text = "\n".join(sentence.marked() for sentence in answer.sentences)
-        if any(passages[n - 1].language != language for n, _, _ in found):
-            answer.text = f"{QUOTING_OTHER_LANGUAGE[language]}\n{answer.text}"
+        other = [passages[n - 1].language != language for n, _, _ in found]
+        if any(other):
+            lead = QUOTING_OTHER_LANGUAGE if all(other) else QUOTING_BOTH_LANGUAGES
+            answer.text = f"{lead[language]}\n{answer.text}"
         return answer
 
     def _each_language(self, question: str, k: int, filters: dict[str, Any] | None) -> list[Passage]:

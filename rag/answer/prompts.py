@@ -40,6 +40,11 @@ QUOTING_OTHER_LANGUAGE = {
     "ar": "تقول المصادر (بالإنجليزية):",
     "en": "The sources (in Arabic) say:",
 }
+# Before quotes from articles in both languages.
+QUOTING_BOTH_LANGUAGES = {
+    "ar": "تقول المصادر (بعضها بالإنجليزية):",
+    "en": "The sources (some in Arabic) say:",
+}
 
 
 def format_passages(passages: list[Passage]) -> str:
