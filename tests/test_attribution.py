@@ -62,6 +62,9 @@ def test_people_are_counted_by_any_group_of_people_and_an_execution_is_no_mere_d
     assert asked_counts(executed, "Ten children were among at least 48 people killed in a Syrian village") == []
     assert asked_counts("How many people were killed?", "Ten children were among at least 48 people killed") == [48.0]
     assert asked_counts("How many people were displaced?", "50 families fled the district") == []
+    fled = "How many people fled eastern Aleppo?"  # the verb with its joined "and": «وفر»
+    assert asked_counts(fled, "وفر أكثر من 50 ألف شخص من مناطق سيطرة المعارضة في شرق حلب") == [50000.0]
+    assert asked_counts(fled, "وقتل أكثر من 50 شخصا في شرق حلب") == []
 
 
 def test_a_share_is_answered_by_a_percentage_and_an_event_by_the_verb_before_its_subject():

@@ -134,7 +134,13 @@ def _event(tokens: list[str]) -> str | None:
     """What happened to the people counted, when the words say: "killed", "wounded", "fled"... A
     count of the dead does not answer how many were besieged (None: no such word)."""
     return next((name for name, stems in _EVENTS.items()
-                 if any(_same_word(token, stem) for token in tokens for stem in stems)), None)
+                 if any(_same_word(form, stem) for token in tokens for form in _with_conjunction_off(token)
+                        for stem in stems)), None)
+
+
+def _with_conjunction_off(token: str) -> tuple[str, ...]:
+    """A word, and without the "and"/"so" Arabic joins to it ("وفر" "and fled" -> "فر")."""
+    return (token, token[1:]) if token[:1] in ("و", "ف") and len(token) > 2 else (token,)
 
 
 def is_event_word(token: str) -> bool:
@@ -165,7 +171,7 @@ def _same_noun(noun: str, head: str) -> bool:
 def _same_word(a: str, b: str) -> bool:
     """Light stems of one word can differ by a letter ("مدنياً" -> "مدني", "مدني" -> "مدن")."""
     short, long = sorted((a, b), key=len)
-    return len(short) >= 3 and long.startswith(short)
+    return a == b or len(short) >= 3 and long.startswith(short)
 
 
 def has_count(text: str) -> bool:
