@@ -61,7 +61,7 @@ class NameMatcher:
         return len(self.key) >= MIN_SKELETON or bool(self.place_names)
 
     def names_the_place(self, text: str) -> bool:
-        return bool(self.place_names & keys_in(text))
+        return bool(self.place_names) and not self.place_names.isdisjoint(keys_in(text))
 
     def mentioned_in(self, text: str) -> bool:
         if self.names_the_place(text):
