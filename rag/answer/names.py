@@ -77,10 +77,6 @@ class NameMatcher:
         return False
 
 
-def names_a_name(question: str, text: str) -> bool:
-    return any(NameMatcher(name).mentioned_in(text) for name in asked_names(question))
-
-
 def naming_all(question: str, texts: dict[str, tuple[str, str]]) -> set[str]:
     """The ids of the texts (id -> (language, text)) that name what the question names: in the
     question's language every name; in another every name, if all can cross scripts (by their

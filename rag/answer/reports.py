@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from itertools import zip_longest
 
 from rag.answer.grounding import GroundingChecker, citation
-from rag.answer.names import NameMatcher, asked_names, names_a_name, names_across, naming_all
+from rag.answer.names import NameMatcher, asked_names, names_across, naming_all
 from rag.answer.quantities import COUNT_NOUNS, asked_counts, counted_noun, is_event_word
 from rag.text import detect_language, search_tokens
 from rag.types import Document, Passage
@@ -88,10 +88,11 @@ def _each_article(question: str, passages: list[Passage], numbers: list[int], ch
     by_name = restricted and not own_language
     picks = checker.best_sentences(question, [passages[n - 1] for n in numbers], limit=10 * _MOST_REPORTS,
                                    minimum=0.0 if by_name else bar)
+    names = [NameMatcher(name) for name in asked_names(question)] if by_name else []
     quoted: dict[str, tuple[int, tuple[int, int]]] = {}
     for m, (start, end), _ in picks:  # best first
         n = numbers[m - 1]
-        if not by_name or names_a_name(question, passages[n - 1].text[start:end]):
+        if not by_name or any(name.mentioned_in(passages[n - 1].text[start:end]) for name in names):
             quoted.setdefault(passages[n - 1].doc_id, (n, (start, end)))
     return list(quoted.values())[:_MOST_REPORTS]
 
