@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.text import normalise
+from rag.text import letter_words, normalise
 
 # Every town of 15,000 people or more in the Arab world and its neighbours, and the world's cities
 # of 100,000 or more (Geneva, Astana, Sochi): 8,100 places, loaded in about a second. Smaller
@@ -26,7 +26,6 @@ MIN_POPULATION = 15_000
 MIN_POPULATION_FAR_AWAY = 100_000
 REGION = frozenset("SY IQ LB JO PS IL TR IR EG SA YE OM AE QA BH KW LY TN DZ MA SD MR SO DJ KM".split())
 _ARABIC = re.compile("[\u0621-\u064a]")
-_WORD = re.compile(r"[^\W\d_]+")
 _LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
 _CODE = re.compile(r"[A-Z0-9]{1,4}")  # an airport's or a registry's code among the names ("ALP" for Aleppo)
 _NOT_A_NAME_CHARACTER = re.compile(r"[^\w\s]|\d|_")
@@ -64,7 +63,7 @@ def in_region(name: str) -> bool:
 @lru_cache(maxsize=256)
 def keys_in(text: str) -> frozenset[str]:
     """The keys of every run of one to three words of a text, which a place's name may be."""
-    words = _WORD.findall(text)
+    words = letter_words(text)
     return frozenset(key for size in (1, 2, 3) for start in range(len(words) - size + 1)
                      for key in _keys(" ".join(words[start:start + size])))
 

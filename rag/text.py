@@ -20,6 +20,7 @@ _PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")
 _ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3]")
 _LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
 _WORD = re.compile(r"\w+")
+_LETTERS = re.compile(r"[^\W\d_]+")  # a word's letters, without digits: what a name or place is written in
 _MARKUP = re.compile(r"<[^>]{0,200}>")
 
 _STOPWORD_TEXT = """في من على الى عن ان او ثم هذا هذه ذلك تلك التي الذي الذين هو هي هم كان كانت قد لقد
@@ -38,6 +39,11 @@ def normalise(text: str) -> str:
 
 # Function words that carry no topic (BM25 IDF handles the rest), folded like the text they meet ("متى" -> "متي").
 _STOPWORDS = frozenset(normalise(_STOPWORD_TEXT).split())
+
+
+def letter_words(text: str) -> list[str]:
+    """The runs of letters of a text, in order (no digits, no underscores)."""
+    return _LETTERS.findall(text)
 
 
 def is_stopword(word: str) -> bool:

@@ -26,10 +26,9 @@ from functools import lru_cache
 import numpy as np
 
 from embeddings import Embedder
-from rag.text import is_stopword, normalise
+from rag.text import is_stopword, letter_words, normalise
 from rag.types import Chunk
 
-_WORD = re.compile(r"[^\W\d_]+")
 MIN_WORD_CHARS = 3
 MAX_WORDS_PER_LANGUAGE = 50_000   # the most frequent ones; FA-KES (781 articles) has ~10k
 MIN_SIMILARITY = 0.7              # below this, neighbours are loose associations ("siege" -> "مجازر")
@@ -55,7 +54,7 @@ Vocabulary = list[tuple[str, str]]  # (language, word), grouped by language
 
 
 def content_words(text: str) -> list[str]:
-    return [word for word in _WORD.findall(text) if len(word) >= MIN_WORD_CHARS and not is_stopword(word)]
+    return [word for word in letter_words(text) if len(word) >= MIN_WORD_CHARS and not is_stopword(word)]
 
 
 def consonant_skeleton(word: str) -> str:
@@ -138,7 +137,7 @@ def _short_name_pairs(texts: list[tuple[str, str]]) -> dict[tuple[str, str, str]
     pairs: dict[tuple[str, str, str], list[str]] = {}
     skeletons: dict[str, str] = {}
     for language, text in texts:
-        words = [word for word in _WORD.findall(text) if not word[:1].isascii()]
+        words = [word for word in letter_words(text) if not word[:1].isascii()]
         for first, second in zip(words, words[1:]):
             if is_stopword(first) or is_stopword(second):
                 continue

@@ -16,10 +16,9 @@ import re
 from functools import lru_cache
 
 from rag.gazetteer import in_region, keys_in, other_script
-from rag.text import detect_language, is_stopword, normalise
+from rag.text import detect_language, is_stopword, letter_words, normalise
 from rag.translation import MIN_SKELETON, consonant_skeleton
 
-_WORD = re.compile(r"[^\W\d_]+")
 # Capitalised words, perhaps joined by a lower-case particle: "Staffan de Mistura", "Deir ez-Zor".
 _NAME = re.compile(r"\b[A-Z][\w']*(?:[\s-]+(?:(?:al|el|ez|ad|as|ar|de|bin|ibn|abu)[\s-]+)?[A-Z][\w']*)*")
 # A skeleton this long may end a longer one: a particle or article joined to the name.
@@ -32,7 +31,7 @@ def asked_names(question: str) -> list[str]:
     other names share. The question's first word is capitalised whatever it is, so it is no name."""
     names = []
     for match in _NAME.finditer(question):
-        words = _WORD.findall(match.group(0))[1 if match.start() == 0 else 0:]
+        words = letter_words(match.group(0))[1 if match.start() == 0 else 0:]
         if words and not is_stopword(words[-1].lower()):
             names.append(words[-1])
     return list(dict.fromkeys(names))
@@ -66,7 +65,7 @@ class NameMatcher:
     def mentioned_in(self, text: str) -> bool:
         if self.names_the_place(text):
             return True
-        for word in _WORD.findall(text):
+        for word in letter_words(text):
             if normalise(word) == self.name:
                 return True
             if self.crosses_scripts:
@@ -96,7 +95,7 @@ def asked_places(question: str, texts: list[str]) -> list[NameMatcher]:
     script (alone, «الأمن» "security" is also a Dutch town's Arabic name)."""
     if detect_language(question) != "ar":
         return [matcher for matcher in map(NameMatcher, asked_names(question)) if matcher.place_names]
-    matchers = [NameMatcher(word) for word in dict.fromkeys(_WORD.findall(question)) if not is_stopword(word)]
+    matchers = [NameMatcher(word) for word in dict.fromkeys(letter_words(question)) if not is_stopword(word)]
     return [matcher for matcher in matchers if matcher.place_names and any(map(matcher.names_the_place, texts))]
 
 
@@ -123,9 +122,9 @@ def names_across(question: str, texts: list[str]) -> list[NameMatcher]:
         return _all_crossing([NameMatcher(name) for name in asked_names(question)])
     writing: dict[str, int] = {}
     for text in texts:
-        for key in {_skeleton(word) for word in _WORD.findall(text) if word[:1].isupper() and not is_stopword(word.lower())}:
+        for key in {_skeleton(word) for word in letter_words(text) if word[:1].isupper() and not is_stopword(word.lower())}:
             writing[key] = writing.get(key, 0) + 1
     places = {place.name for place in asked_places(question, texts)}
-    matchers = [NameMatcher(word) for word in dict.fromkeys(_WORD.findall(question)) if not is_stopword(word)]
+    matchers = [NameMatcher(word) for word in dict.fromkeys(letter_words(question)) if not is_stopword(word)]
     return [matcher for matcher in matchers if matcher.name in places or len(matcher.key) >= MIN_SKELETON
             and writing.get(matcher.key, 0) >= max(1.0, _SHARE_WRITING_IT * len(texts))]
