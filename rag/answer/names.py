@@ -95,8 +95,16 @@ def asked_places(question: str, texts: list[str]) -> list[NameMatcher]:
     script (alone, «الأمن» "security" is also a Dutch town's Arabic name)."""
     if detect_language(question) != "ar":
         return [matcher for matcher in map(NameMatcher, asked_names(question)) if matcher.place_names]
-    matchers = [NameMatcher(word) for word in dict.fromkeys(letter_words(question)) if not is_stopword(word)]
-    return [matcher for matcher in matchers if matcher.place_names and any(map(matcher.names_the_place, texts))]
+    return [matcher for matcher in _question_words(question) if _written_as_place(matcher, texts)]
+
+
+def _question_words(question: str) -> list[NameMatcher]:
+    return [NameMatcher(word) for word in dict.fromkeys(letter_words(question)) if not is_stopword(word)]
+
+
+def _written_as_place(matcher: NameMatcher, texts: list[str]) -> bool:
+    """Whether one of the texts names the place the word may name."""
+    return any(map(matcher.names_the_place, texts))
 
 
 def _all_crossing(matchers: list[NameMatcher]) -> list[NameMatcher]:
@@ -124,7 +132,5 @@ def names_across(question: str, texts: list[str]) -> list[NameMatcher]:
     for text in texts:
         for key in {_skeleton(word) for word in letter_words(text) if word[:1].isupper() and not is_stopword(word.lower())}:
             writing[key] = writing.get(key, 0) + 1
-    places = {place.name for place in asked_places(question, texts)}
-    matchers = [NameMatcher(word) for word in dict.fromkeys(letter_words(question)) if not is_stopword(word)]
-    return [matcher for matcher in matchers if matcher.name in places or len(matcher.key) >= MIN_SKELETON
-            and writing.get(matcher.key, 0) >= max(1.0, _SHARE_WRITING_IT * len(texts))]
+    return [matcher for matcher in _question_words(question) if _written_as_place(matcher, texts)
+            or len(matcher.key) >= MIN_SKELETON and writing.get(matcher.key, 0) >= max(1.0, _SHARE_WRITING_IT * len(texts))]
