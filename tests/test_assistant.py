@@ -251,6 +251,12 @@ def test_reports_that_give_different_figures_are_named_side_by_side(extractive):
     assert "250 ألف مدني" in cited[first[250000.0]].quote
 
 
+def test_an_english_answer_names_an_arabic_reports_speaker_in_latin_letters(extractive):
+    answer = extractive.ask("How many civilians were besieged in eastern Aleppo according to the reports?")
+    assert answer.disagreement and "250,000 according to Brita Haji Hassan" in answer.text
+    assert "بريتا" not in answer.text
+
+
 def test_figures_from_an_article_about_another_place_are_left_out(extractive):
     answer = extractive.ask("كم عدد المدنيين المحاصرين في حلب؟")
     assert 700.0 not in {figure["value"] for figure in answer.figures}  # the 700 are besieged in Deir ez-Zor
@@ -289,6 +295,16 @@ def test_figures_are_gathered_from_reports_spelling_a_name_differently(tmp_path,
     answer = _extractive_over(tmp_path, embedder, [(*report, "en") for report in reports]).ask(
         "How many people were killed in the chemical attack on Khan Sheikhoun according to the reports?")
     assert answer.disagreement and {figure["value"] for figure in answer.figures} == {58.0, 86.0}
+
+
+def test_an_english_question_takes_figures_from_the_articles_naming_its_names_however_worded(tmp_path, embedder):
+    """"air strikes" and "raids" are the question's "airstrikes": an English question's subject is its names."""
+    reports = [("a.txt", "Coalition air strikes on the village of Tokhar killed 56 civilians, the Observatory said.", "en"),
+               ("b.txt", "An agency claimed 160 civilians were killed in the coalition raids on Tokhar.", "en"),
+               ("c.txt", "Coalition airstrikes on the village of Hazawiya killed 21 civilians, activists said.", "en")]
+    answer = _extractive_over(tmp_path, embedder, reports).ask(
+        "How many civilians were killed in the coalition airstrikes on Tokhar according to the reports?")
+    assert answer.disagreement and {figure["value"] for figure in answer.figures} == {56.0, 160.0}
 
 
 

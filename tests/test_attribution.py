@@ -67,6 +67,14 @@ def test_people_are_counted_by_any_group_of_people_and_an_execution_is_no_mere_d
     assert asked_counts(fled, "وقتل أكثر من 50 شخصا في شرق حلب") == []
 
 
+def test_an_english_count_takes_its_event_from_the_verb_after_its_subject_and_the_nearest_one():
+    killed = "How many civilians were killed in the airstrikes on Tokhar?"
+    assert asked_counts(killed, "at least 73 civilians mostly women and children were killed in air strikes") == [73.0]
+    toll = "put the death toll at 85 adding that 50 civilians were also wounded in airstrikes"
+    assert asked_counts(killed, toll) == []  # the death toll is another number's
+    assert asked_counts("How many civilians were wounded?", toll) == [50.0]
+
+
 def test_a_share_is_answered_by_a_percentage_and_an_event_by_the_verb_before_its_subject():
     share = "What share of the fighters in eastern Aleppo belong to Jabhat Fatah al-Sham?"
     assert asked_counts(share, "حيث تبلغ نسبة مقاتلي جبهة فتح الشام من 4 – 5 % في أقصى حالاتها") == [5.0]

@@ -5,6 +5,7 @@ from rag import Retriever
 from rag.answer.assistant import Assistant
 from rag.answer.llm.backends import load_backend
 from rag.answer.names import NameMatcher, asked_names, naming_all, names_across
+from rag.answer.romanized import in_latin_letters
 from rag.config import Settings
 from rag.index.indexer import Indexer
 from rag.types import Document
@@ -15,6 +16,14 @@ def test_a_question_names_things_by_their_last_word_and_its_first_word_is_no_nam
     assert asked_names("Which articles report the airstrikes on the hospital in Kafr Hamra?") == ["Hamra"]
     assert asked_names("Who called for the protection of besieged civilians?") == []
     assert asked_names("من طالب بحماية المدنيين المحاصرين؟") == []
+
+
+def test_an_arabic_persons_name_is_romanized_and_a_description_or_organisation_is_not():
+    assert in_latin_letters("بريتا حاجي حسن") == "Brita Haji Hassan"
+    assert in_latin_letters("بشار الأسد") == "Bashar al-Assad"
+    for not_a_name in ("الدفاع المدني السوري", "مصادر ميدانية", "الطفل عمار", "وزير الخارجية الفرنسي",
+                       "مدير المرصد السوري لحقوق الانسان رامي عبد الرحمن", "the Syrian Observatory", ""):
+        assert in_latin_letters(not_a_name) == not_a_name
 
 
 def test_names_match_across_spellings_and_scripts_by_their_consonants():

@@ -31,9 +31,10 @@ _QUANTITY = re.compile(r"(^|\s)كم(\s|$)|how (many|much)|number of|عدد|نس�
 _SHARE = re.compile(r"نسبة|percentage|share|proportion", re.IGNORECASE)
 _PERCENT = {"%", "بالمئة", "بالمائة", "percent", "per"}
 COUNT_WINDOW = 3  # tokens either side of a number: "250 ألف مدني"
-# Words before a number where what happened to those counted is read: an Arabic verb comes first,
-# with its subject between ("أعدمت قوات النظام والمليشيات ميدانياً 67 رجلاً").
-EVENT_WINDOW = 6
+# Words either side of a number where what happened to those counted is read: an Arabic verb comes
+# first, with its subject between ("أعدمت قوات النظام والمليشيات ميدانياً 67 رجلاً"); an English one
+# after the subject ("73 civilians mostly women and children were killed").
+EVENT_WINDOW = 8
 
 
 def years(text: str) -> set[str]:
@@ -102,9 +103,8 @@ def asked_counts(question: str, text: str) -> list[float]:
             continue
         multiplier = _MULTIPLIERS.get(words[i + 1], 1) if i + 1 < len(words) else 1
         noun = words[i + 1 + (multiplier > 1)] if i + 1 + (multiplier > 1) < len(words) else ""
-        around = search_tokens(" ".join(words[max(0, i - EVENT_WINDOW):i + COUNT_WINDOW + 2]))
         counts_it = (share and noun in _PERCENT) or any(_same_noun(token, head) for token in search_tokens(noun))
-        if counts_it and _event(around) == event:
+        if counts_it and _event_of_count(words, i) == event:
             values.append(float(digits) * multiplier)
     return values
 
@@ -136,6 +136,22 @@ def _event(tokens: list[str]) -> str | None:
     return next((name for name, stems in _EVENTS.items()
                  if any(_same_word(form, stem) for token in tokens for form in _with_conjunction_off(token)
                         for stem in stems)), None)
+
+
+def _event_of_count(words: list[str], i: int) -> str | None:
+    """What happened to those the number words[i] counts: the event word nearest to it, on either
+    side, within EVENT_WINDOW words and not past another number, which has events of its own
+    ("the death toll at 85 adding that 50 civilians were also wounded": 50 were wounded)."""
+    sides = (range(i - 1, max(-1, i - 1 - EVENT_WINDOW), -1), range(i + 1, min(len(words), i + 1 + EVENT_WINDOW)))
+    nearest = []
+    for side in sides:
+        for j in side:
+            if re.fullmatch(r"[\d,.]+", words[j]) and any(c.isdigit() for c in words[j]):
+                break
+            if (found := _event(search_tokens(words[j]))) is not None:
+                nearest.append((abs(j - i), found))
+                break
+    return min(nearest)[1] if nearest else None
 
 
 def _with_conjunction_off(token: str) -> tuple[str, ...]:

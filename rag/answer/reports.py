@@ -20,6 +20,7 @@ from itertools import zip_longest
 from rag.answer.grounding import GroundingChecker, citation
 from rag.answer.names import NameMatcher, asked_names, names_across, naming_all
 from rag.answer.quantities import COUNT_NOUNS, asked_counts, counted_noun, is_event_word
+from rag.answer.romanized import in_latin_letters
 from rag.text import detect_language, search_tokens
 from rag.types import Document, Passage
 
@@ -28,7 +29,7 @@ AGREE = {"ar": "تتفق التقارير: ", "en": "The reports agree: "}
 ACCORDING_TO = {"ar": "بحسب", "en": "according to"}
 AND = {"ar": " و", "en": " and "}
 SEPARATOR = {"ar": "؛ ", "en": "; "}
-_MOST_FIGURES = 4
+_MOST_FIGURES = 6
 _MOST_REPORTS = 5
 # With the articles in another language that name what the question names (a list question asks for them all).
 _MOST_NAMED = 8
@@ -70,7 +71,8 @@ def reports(question: str, passages: list[Passage], checker: GroundingChecker, b
     by_language = [_each_article(question, passages, numbers, checker, bars[language], named, language == own)
                    for language, numbers in _by_language(passages).items()]
     turns = [pick for picks in zip_longest(*by_language) for pick in picks if pick is not None]
-    return [(n, span, _speaker(passages[n - 1], *span)) for n, span in turns[:_MOST_NAMED if named else _MOST_REPORTS]]
+    return [(n, span, _speaker(passages[n - 1], *span, own))
+            for n, span in turns[:_MOST_NAMED if named else _MOST_REPORTS]]
 
 
 def _each_article(question: str, passages: list[Passage], numbers: list[int], checker: GroundingChecker, bar: float,
@@ -159,7 +161,7 @@ def reported_figures(question: str, passages: list[Passage], checker: GroundingC
         for value in asked_counts(question, passage.text[start:end]):
             figure = figures.setdefault(value, Figure(value, []))
             if all(passages[r.passage - 1].doc_id != passage.doc_id for r in figure.reports):
-                figure.reports.append(Report(n, (start, end), _speaker(passage, start, end)))
+                figure.reports.append(Report(n, (start, end), _speaker(passage, start, end, own)))
     # Two articles: within one article two figures are as often two different counts (a raid's dead
     # and a month's) as two reports of one.
     articles = {passages[r.passage - 1].doc_id for figure in figures.values() for r in figure.reports}
@@ -167,15 +169,18 @@ def reported_figures(question: str, passages: list[Passage], checker: GroundingC
 
 
 def _subject(question: str) -> tuple[set[str], list[NameMatcher]]:
-    """What an article must name to give a figure for the question: its words, less those about
-    counting, the sources and what happened, and the counted noun, which is read beside the
-    number; and its names, in any of their spellings ("Khan Sheikhun" for "Khan Sheikhoun")."""
+    """What an article must name to give a figure for the question: its names, in any of their
+    spellings ("Khan Sheikhun" for "Khan Sheikhoun"), where it has them; else (Arabic has no
+    capitals to tell a name by) its words, less those about counting, the sources and what
+    happened, and the counted noun, which are read beside the number. An English question's other
+    words are worded otherwise as often as not ("air strikes" for "airstrikes", "raids")."""
     names = asked_names(question)
-    spelled = {token for name in names for token in search_tokens(name)}
+    if names:
+        return set(), [NameMatcher(name) for name in names]
     counted = counted_noun(question)
-    terms = {term for term in set(search_tokens(question)) - COUNT_NOUNS - _ABOUT_SOURCES - spelled
+    terms = {term for term in set(search_tokens(question)) - COUNT_NOUNS - _ABOUT_SOURCES
              if not is_event_word(term) and term != counted}
-    return terms, [NameMatcher(name) for name in names]
+    return terms, []
 
 
 def _names_everything(subject: tuple[set[str], list[NameMatcher]], text: str) -> bool:
@@ -198,7 +203,9 @@ def figures_text(figures: list[dict], language: str) -> str:
         f"{figure['shown']} {ACCORDING_TO[language]} {sources(figure)}" for figure in figures) + "."
 
 
-def _speaker(passage: Passage, start: int, end: int) -> str:
-    """Who gave the sentence: its speaker, else the outlet, else the article's title."""
+def _speaker(passage: Passage, start: int, end: int, language: str) -> str:
+    """Who gave the sentence: its speaker, else the outlet, else the article's title; for an
+    English answer, a person's Arabic name in Latin letters."""
     chain = citation(0, passage, (start, end)).attribution
-    return chain["speaker"] or chain["outlet"] or passage.title
+    speaker = chain["speaker"] or chain["outlet"] or passage.title
+    return in_latin_letters(speaker) if language == "en" else speaker
