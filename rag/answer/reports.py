@@ -30,9 +30,7 @@ ACCORDING_TO = {"ar": "بحسب", "en": "according to"}
 AND = {"ar": " و", "en": " and "}
 SEPARATOR = {"ar": "؛ ", "en": "; "}
 _MOST_FIGURES = 6
-_MOST_REPORTS = 5
-# With the articles in another language that name what the question names (a list question asks for them all).
-_MOST_NAMED = 8
+_MOST_REPORTS = 8
 # Words about the sources rather than the event ("according to the different reports"): an
 # article need not contain them to give a figure.
 _ABOUT_SOURCES = frozenset(search_tokens(
@@ -53,13 +51,13 @@ def asks_about_reports(question: str) -> bool:
 
 def reports(question: str, passages: list[Passage], checker: GroundingChecker, bars: dict[str, float],
             documents: Mapping[str, Document]) -> list[tuple[int, tuple[int, int], str]] | None:
-    """(passage n, sentence span, speaker): a sentence of each relevant article, the languages
-    taking turns, best articles first; None when the question names something that no article
-    found names ("the COVID-19 vaccination campaign in Idlib" over 2016 reports on Idlib): the
-    corpus does not hold it. When two articles or more name what the question names
-    (rag.answer.names), those are the relevant ones (at most _MOST_NAMED), in each language where
-    one does; otherwise (at most _MOST_REPORTS) the articles whose best sentence passes the
-    calibrated bar of their language (`bars`)."""
+    """(passage n, sentence span, speaker): a sentence of each relevant article (at most
+    _MOST_REPORTS), the languages taking turns, best articles first; None when the question names
+    something that no article found names ("the COVID-19 vaccination campaign in Idlib" over 2016
+    reports on Idlib): the corpus does not hold it. When two articles or more name what the
+    question names (rag.answer.names), those are the relevant ones, in each language where one
+    does; otherwise the articles whose best sentence passes the calibrated bar of their language
+    (`bars`)."""
     # The articles are read only for a question that names something.
     texts = {doc_id: (documents[doc_id].language, _full_text(documents[doc_id]))
              for doc_id in {passage.doc_id for passage in passages}} if asked_names(question) else {}
@@ -71,8 +69,7 @@ def reports(question: str, passages: list[Passage], checker: GroundingChecker, b
     by_language = [_each_article(question, passages, numbers, checker, bars[language], named, language == own)
                    for language, numbers in _by_language(passages).items()]
     turns = [pick for picks in zip_longest(*by_language) for pick in picks if pick is not None]
-    return [(n, span, _speaker(passages[n - 1], *span, own))
-            for n, span in turns[:_MOST_NAMED if named else _MOST_REPORTS]]
+    return [(n, span, _speaker(passages[n - 1], *span, own)) for n, span in turns[:_MOST_REPORTS]]
 
 
 def _each_article(question: str, passages: list[Passage], numbers: list[int], checker: GroundingChecker, bar: float,
