@@ -93,6 +93,8 @@ def test_a_share_is_answered_by_a_percentage_and_an_event_by_the_verb_before_its
     ("According to the head of the local council the siege has lasted five months.", "the head of the local council"),
     ("According to reports tens of thousands of civilians have fled.", "reports"),
     ("Ten people were killed according to local sources in the city.", "local sources"),
+    ("Dozens were killed according to the Syrian National Coalition and the Syrian Observatory.",
+     "the Syrian National Coalition"),
 ])
 def test_an_english_speaker_is_the_whole_noun_phrase_and_never_a_sentence_opener(sentence, speaker):
     assert [a.speaker for a in attribute(sentence)] == [speaker]

@@ -19,7 +19,7 @@ from itertools import takewhile
 
 from rag.text import sentence_spans
 
-ATTRIBUTION_VERSION = 4  # recorded in the index manifest: a change here re-attributes old indexes
+ATTRIBUTION_VERSION = 5  # recorded in the index manifest: a change here re-attributes old indexes
 _MARKS = "[\u064b-\u0652\u0670\u0640]*"  # diacritics and tatweel may sit between any two letters
 _VERBS = ("قال قالت أفاد أفادت ذكر ذكرت أكد أكدت أعلن أعلنت أشار أشارت أوضح أوضحت صرح صرحت لفت لفتت "
           "تابع تابعت أضاف أضافت بين نقل نقلت دعا دعت طالب طالبت حذر حذرت اعتبر اعتبرت شدد شددت كتب كتبت "
@@ -216,7 +216,15 @@ def _one_phrase(words: list[str]) -> list[str]:
             and _names_someone(words[1]) else words[:1]
     for i in range(1, len(words)):
         if words[i].lower() in _EN_DETERMINERS and words[i - 1].lower() not in _EN_PREPOSITIONS:
-            return words[:i]
+            return _without_dangling(words[:i])
+    return words
+
+
+def _without_dangling(words: list[str]) -> list[str]:
+    """Less a last "and", "or" or preposition that joined the next phrase: "according to the
+    Syrian National Coalition and the Syrian Observatory ...": the Syrian National Coalition."""
+    while len(words) > 1 and words[-1].lower() in _EN_PREPOSITIONS | {"and", "or"}:
+        words = words[:-1]
     return words
 
 
