@@ -65,10 +65,13 @@ def key_facts(reference: str) -> list[str]:
 
 
 def fact_recall(answer: str, facts: list[str]) -> float:
+    """The share of the facts the answer holds; a fact may list its spellings, "Brussels|بروكسل"
+    (an English answer may render an Arabic source's name or quote it)."""
     if not facts:
         return 0.0
     text, stems = normalise(answer), set(search_tokens(answer))
-    found = [fact for fact in facts if normalise(fact) in text or fact in stems]
+    found = [fact for fact in facts if any(normalise(spelling) in text or spelling in stems
+                                           for spelling in fact.split("|"))]
     return len(found) / len(facts)
 
 

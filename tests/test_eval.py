@@ -38,6 +38,7 @@ def test_key_facts_and_fact_recall():
     assert metrics.key_facts("James Jeffrey met 12 people in 2019") == ["12", "2019", "James", "Jeffrey"]
     assert metrics.fact_recall("Jeffrey met ١٢ people", ["12", "Jeffrey", "2019"]) == pytest.approx(2 / 3)
     assert metrics.fact_recall("anything", []) == 0.0
+    assert metrics.fact_recall("They met in Brussels", ["بروكسل|Brussels"]) == 1.0  # either spelling
 
 
 def test_percentile():
