@@ -75,6 +75,13 @@ def test_an_english_count_takes_its_event_from_the_verb_after_its_subject_and_th
     assert asked_counts("How many civilians were wounded?", toll) == [50.0]
 
 
+def test_a_share_is_answered_by_a_fraction_too():
+    share = "How much of the Syrian people lives outside the regime's areas of control?"
+    assert asked_counts(share, "منوهاً إلى أن نصف الشعب السوري بات خارج مناطق سيطرة النظام") == [0.5]
+    assert asked_counts("How much of Aleppo do regime forces control?", "they control more than 95 % of Aleppo") == [95.0]
+    assert asked_counts("How many people were killed?", "half of the people were killed") == []
+
+
 def test_a_share_is_answered_by_a_percentage_and_an_event_by_the_verb_before_its_subject():
     share = "What share of the fighters in eastern Aleppo belong to Jabhat Fatah al-Sham?"
     assert asked_counts(share, "حيث تبلغ نسبة مقاتلي جبهة فتح الشام من 4 – 5 % في أقصى حالاتها") == [5.0]

@@ -16,20 +16,22 @@ from rag.text import normalise, search_tokens
 _MONTHS = ("يناير|فبراير|مارس|ابريل|مايو|يونيو|يوليو|اغسطس|سبتمبر|اكتوبر|نوفمبر|ديسمبر|كانون|شباط|اذار|نيسان|ايار|"
            "حزيران|تموز|اب|ايلول|تشرين|january|february|march|april|may|june|july|august|september|october|"
            "november|december")
+# A share may be a fraction: "نصف الشعب السوري" answers "how much of the Syrian people".
+_FRACTIONS = {"نصف": 0.5, "half": 0.5, "ربع": 0.25, "quarter": 0.25, "ثلث": 1 / 3}
 # Counts written in words ("ثمان عشرة محافظة", "أربعة مواقع", "four sites"), as search tokens. Vague
 # plurals stay out ("عدة مئات", "عشرات العائلات": "several hundred", "dozens" are no answer to "how many").
 _NUMBER_WORDS = frozenset(search_tokens(
     "واحد اثنان اثنين اثنا اثني ثلاث ثلاثة أربع أربعة خمس خمسة ستة سبع سبعة ثمان ثمانية تسع تسعة عشرون عشرين "
     "مئة ألف مليون مليار one two three four five six seven eight nine ten eleven twelve twenty thirty forty "
-    "fifty hundred thousand million billion"))
+    "fifty hundred thousand million billion " + " ".join(_FRACTIONS)))
 _WEEKDAYS_LIKE_NUMBERS = "الاثنين|الثلاثاء|الاربعاء"  # Monday..Wednesday are "the two/three/four"
 _YEAR = r"\b(?:1[89]|20)\d\d\b"
 _DATE = re.compile(rf"{_YEAR}|\d{{1,2}}\s*(?:من شهر\s*)?(?:{_MONTHS})\b|\b(?:{_WEEKDAYS_LIKE_NUMBERS})\b")
 # Questions whose answer is a number.
 _QUANTITY = re.compile(r"(^|\s)كم(\s|$)|how (many|much)|number of|عدد|نسبة|percentage|share", re.IGNORECASE)
 # A question about a share is answered by a percentage ("4 – 5 %", "95%", "30 بالمئة").
-_SHARE = re.compile(r"نسبة|percentage|share|proportion", re.IGNORECASE)
-_PERCENT = {"%", "بالمئة", "بالمائة", "percent", "per"}
+_SHARE = re.compile(r"نسبة|percentage|share|proportion|how much of\b", re.IGNORECASE)
+_PERCENT = {"%", "بالمئة", "بالمائة", "percent", "per"}  # ... or by a fraction (_FRACTIONS)
 COUNT_WINDOW = 3  # tokens either side of a number: "250 ألف مدني"
 # Words either side of a number where what happened to those counted is read: an Arabic verb comes
 # first, with its subject between ("أعدمت قوات النظام والمليشيات ميدانياً 67 رجلاً"); an English one
@@ -98,6 +100,10 @@ def asked_counts(question: str, text: str) -> list[float]:
     words = _DATE.sub(" ", normalise(text)).replace("%", " % ").split()
     values = []
     for i, word in enumerate(words):
+        if share and (fraction := next((_FRACTIONS[form] for form in _with_conjunction_off(word) if form in _FRACTIONS),
+                                       None)):
+            values.append(fraction)
+            continue
         digits = word.replace(",", "")
         if head is None or not re.fullmatch(r"\d+(\.\d+)?", digits):
             continue
