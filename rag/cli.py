@@ -182,6 +182,8 @@ def setup_command() -> None:
 def _snippet(text: str, limit: int = 240) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[:limit].rsplit(" ", 1)[0] + " …"
+
+
 def _add_eval_commands() -> None:
     from eval.cli import eval_group
 
