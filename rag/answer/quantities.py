@@ -152,7 +152,7 @@ def _event_of_count(words: list[str], i: int) -> str | None:
     nearest = []
     for side in sides:
         for j in side:
-            if re.fullmatch(r"[\d,.]+", words[j]) and any(c.isdigit() for c in words[j]):
+            if words[j][:1].isdigit():
                 break
             if (found := _event(search_tokens(words[j]))) is not None:
                 nearest.append((abs(j - i), found))

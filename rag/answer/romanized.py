@@ -27,7 +27,7 @@ def in_latin_letters(speaker: str) -> str:
     words = speaker.split()
     if not words or not _ARABIC.search(speaker) or len(words) > _MOST_WORDS or words[0].startswith("ال"):
         return speaker
-    best = _romanizer().transliterate(speaker, top_k=2)[0]
+    best = _romanizer().transliterate(speaker, top_k=2)[0]  # top_k=1 gives bare text, without the units
     return best.text if any(unit.count >= _ATTESTED for unit in best.units) else speaker
 
 
