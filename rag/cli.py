@@ -133,16 +133,18 @@ def ask_command(question: str, llm: str | None, index: str | None, as_json: bool
 
     settings = _settings(index=index, llm=llm)
     assistant = Assistant.open(settings.index, settings=settings)
-    answer = None
+    answer, drafted = None, False
     for piece in assistant.stream(question):
         if isinstance(piece, Answer):
             answer = piece
         elif not as_json:
             click.echo(piece, nl=False, err=True)  # live draft on stderr; the checked answer follows
+            drafted = True
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return
-    click.echo("\n" if answer.mode.startswith("llm") else "", err=True, nl=False)
+    if drafted:  # the checked answer (the draft, repaired, or what replaced it) on a line of its own
+        click.echo(err=True)
     click.echo(answer.text)
     for source in answer.citations:
         click.echo(f"[{source.n}] {source.title} ({source.doc_id})\n    «{source.quote}»")

@@ -45,3 +45,16 @@ def test_errors_are_one_line_without_traceback(seed_index, tmp_path):
         assert message in result.output
         assert "Traceback" not in result.output
         assert result.output.startswith("Error: ") and result.output.count("\n") == 1
+
+
+def test_ask_ends_a_shown_draft_before_the_checked_answer_that_replaced_it(monkeypatch, seed_index):
+    from rag.answer.assistant import Assistant
+    from rag.answer.result import Answer
+
+    def stream(self, question, history=None, filters=None):
+        yield "100 ألف مدني."
+        yield Answer("تختلف الأرقام بين التقارير: ...", [], False, "ar", "figures", {}, [])
+
+    monkeypatch.setattr(Assistant, "stream", stream)
+    result = run("ask", "كم مدنياً محاصراً في شرقي حلب؟", "--index", str(seed_index), "--llm", "extractive")
+    assert result.exit_code == 0 and "100 ألف مدني.\nتختلف الأرقام" in result.output
