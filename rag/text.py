@@ -46,6 +46,11 @@ def letter_words(text: str) -> list[str]:
     return _LETTERS.findall(text)
 
 
+def has_arabic(text: str) -> bool:
+    """Whether the text holds an Arabic letter."""
+    return bool(_ARABIC_LETTER.search(text))
+
+
 def is_stopword(word: str) -> bool:
     return normalise(word) in _STOPWORDS
 

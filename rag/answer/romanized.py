@@ -9,14 +9,14 @@ Anything else stays as the article writes it: a description or an organisation (
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
+
+from rag.text import has_arabic
 
 # A word the name dictionary attests this often is a name: given names run to tens or thousands
 # (حاجي 26, حسن 965, محمد 4,540), words that are also somebody's name to a handful (المدني 3, وزير 4).
 _ATTESTED = 20
 _MOST_WORDS = 4  # a person's full name; a longer speaker is a description ("مدير المرصد ... رامي عبد الرحمن")
-_ARABIC = re.compile("[\u0621-\u064a\u0671-\u06d3]")
 
 
 @lru_cache(maxsize=4096)
@@ -25,7 +25,7 @@ def in_latin_letters(speaker: str) -> str:
     the article (a description starts with one: «الطفل عمار», «السيد ...»), one of them an
     attested name."""
     words = speaker.split()
-    if not words or not _ARABIC.search(speaker) or len(words) > _MOST_WORDS or words[0].startswith("ال"):
+    if not words or not has_arabic(speaker) or len(words) > _MOST_WORDS or words[0].startswith("ال"):
         return speaker
     best = _romanizer().transliterate(speaker, top_k=2)[0]  # top_k=1 gives bare text, without the units
     return best.text if any(unit.count >= _ATTESTED for unit in best.units) else speaker
