@@ -4,7 +4,7 @@ import pytest
 from rag import Retriever
 from rag.answer.assistant import Assistant
 from rag.answer.llm.backends import load_backend
-from rag.answer.names import NameMatcher, asked_names, naming_all, names_across
+from rag.answer.names import NameMatcher, asked_names, names_across, naming_all, question_names, telling
 from rag.answer.romanized import in_latin_letters
 from rag.config import Settings
 from rag.index.indexer import Indexer
@@ -44,17 +44,38 @@ def test_a_place_is_matched_by_its_own_name_in_the_other_script():
     assert not NameMatcher("Council").place_names and not NameMatcher("Syrian").place_names
 
 
+def _naming_all(question: str, texts: dict[str, tuple[str, str]]) -> set[str]:
+    return naming_all(question, question_names(question, []), texts)
+
+
 def test_texts_in_the_question_language_must_name_everything_and_others_some_name():
     texts = {"both": ("en", "Barrel bombs hit the Maadi district of Aleppo."),
              "other district": ("en", "Barrel bombs hit the Ferdous district of Aleppo."),
              "arabic": ("ar", "قصفت البراميل حي المعادي في حلب.")}
-    assert naming_all("Which articles report attacks on the Maadi district of Aleppo?", texts) == {"both"}
+    assert _naming_all("Which articles report attacks on the Maadi district of Aleppo?", texts) == {"both"}
     texts = {"en": ("en", "UN envoy Staffan de Mistura met rebels."), "ar": ("ar", "التقى ستافان دي ميستورا بالمعارضة."),
              "no name": ("ar", "التقى المبعوث الأممي بالمعارضة.")}
-    assert naming_all("Which articles mention the UN envoy Staffan de Mistura?", texts) == {"en", "ar"}  # "UN": spelled out
+    assert _naming_all("Which articles mention the UN envoy Staffan de Mistura?", texts) == {"en", "ar"}  # "UN": spelled out
     texts = {"en": ("en", "Barrel bombs hit the Maadi district of Aleppo."), "ar": ("ar", "قصفت البراميل حلب.")}
-    assert naming_all("Which articles report attacks on the Maadi district of Aleppo?", texts) == {"en"}  # "Maadi" cannot cross
-    assert naming_all("Which articles report attacks on Aleppo?", texts) == {"en", "ar"}
+    assert _naming_all("Which articles report attacks on the Maadi district of Aleppo?", texts) == {"en"}  # "Maadi" cannot cross
+    assert _naming_all("Which articles report attacks on Aleppo?", texts) == {"en", "ar"}
+
+
+def test_an_arabic_word_is_matched_in_latin_letters_by_its_romanized_spelling():
+    maadi = NameMatcher("المعادي")  # "md": too few consonants to match by
+    assert maadi.mentioned_in("Barrel bombs hit the Maadi district.") and maadi.mentioned_in("قصف حي المعادي")
+    assert not maadi.mentioned_in("He made a mad dash to the Madi river.")
+    question = "أي المقالات تتحدث عن قصف حي المعادي في حلب؟"
+    names = names_across(question, ["Barrel bombs hit the Maadi district of Aleppo.", "Rain fell.", "Talks resumed.",
+                                    "The convoy was delayed.", "Aid arrived."])
+    assert [name.name for name in names] == ["المعادي", "حلب"]  # one text writes each: an exact spelling needs no share
+
+
+def test_a_name_most_of_the_articles_name_does_not_tell_them_apart():
+    aleppo, maadi = NameMatcher("Aleppo"), NameMatcher("Maadi")
+    texts = ["Strikes on Aleppo.", "Aleppo's east.", "Maadi district of Aleppo hit.", "Talks in Geneva."]
+    assert telling([aleppo, maadi], texts) == [maadi]
+    assert telling([aleppo, maadi], texts[2:]) == [aleppo, maadi]
 
 
 @pytest.fixture
@@ -75,6 +96,11 @@ def test_a_list_question_gathers_the_articles_that_name_its_subject_in_both_lang
     answer = bilingual.ask("Which articles mention the UN envoy Staffan de Mistura?")
     assert answer.mode == "reports" and {c.doc_id for c in answer.citations} == {"en-named", "ar-named"}
     assert answer.text.startswith("The sources (some in Arabic) say:")  # not all of them
+
+
+def test_an_arabic_list_question_gathers_the_articles_that_name_what_english_ones_write_as_a_name(bilingual):
+    answer = bilingual.ask("أي المقالات تذكر المبعوث دي ميستورا؟")
+    assert answer.mode == "reports" and {c.doc_id for c in answer.citations} == {"en-named", "ar-named"}
 
 
 def test_a_question_about_the_reports_on_a_subject_no_article_names_is_refused(bilingual):

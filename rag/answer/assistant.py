@@ -30,9 +30,10 @@ from rag.answer.llm.backends import ChatBackend, load_backend
 from rag.answer.prompts import (ABSTAIN, ANSWER_PROMPT, CONDENSE_PROMPT, LANGUAGE_NAMES, NOT_FOUND,
                          QUOTING_BOTH_LANGUAGES, QUOTING_OTHER_LANGUAGE, REFUSE_META, UNSUPPORTED_LANGUAGE,
                          format_passages)
-from rag.answer.names import asked_names, asked_places
+from rag.answer.names import NameMatcher, asked_places, question_names, telling
 from rag.answer.quantities import asks_how_many, years
-from rag.answer.reports import ACCORDING_TO, asks_about_reports, figures_text, reported_figures, reports
+from rag.answer.reports import (ACCORDING_TO, asks_about_reports, figures_text, full_text, reported_figures,
+                                reports)
 from rag.search.retriever import Retriever
 from rag.text import clean_input, detect_language
 from rag.types import Passage
@@ -233,9 +234,8 @@ class Assistant:
     def _gather_reports(self, question: str, filters: dict[str, Any] | None, language: str) -> Answer | None:
         """One quote from each relevant article, each with who says it; None if only one article has
         one; a refusal if the question names a subject no article names."""
-        # One that names something is searched deeper: only the articles that name it will count.
-        passages = self._each_language(question, NAMED_PASSAGES if asked_names(question) else REPORT_PASSAGES, filters)
-        found = reports(question, passages, self.checker, self._gathering_bars(question),
+        passages, names = self._report_passages(question, filters)
+        found = reports(question, passages, names, self.checker, self._gathering_bars(question),
                         self.retriever.index.documents) if passages else []
         if found is None:
             return self._abstain(ABSTAIN[language], language, question, 0.0)
@@ -250,6 +250,28 @@ class Assistant:
             lead = QUOTING_OTHER_LANGUAGE if all(other) else QUOTING_BOTH_LANGUAGES
             answer.text = f"{lead[language]}\n{answer.text}"
         return answer
+
+    def _report_passages(self, question: str, filters: dict[str, Any] | None) -> tuple[list[Passage], list[NameMatcher]]:
+        """The passages to gather from, and what the question names that tells the articles found
+        apart (rag.answer.names). One that names something is searched deeper: only the articles
+        that name it will count."""
+        names = question_names(question, [])  # an English question's, by their capitals
+        passages = self._each_language(question, NAMED_PASSAGES if names else REPORT_PASSAGES, filters)
+        if not names:  # an Arabic question's are known once the English passages found write them
+            names = self._telling(self._names_across(question, passages), passages)
+            if names:  # deeper, more passages write them, and names no other did («المعادي» "Maadi")
+                passages = self._each_language(question, NAMED_PASSAGES, filters)
+                names += [name for name in self._names_across(question, passages) if name.name not in {n.name for n in names}]
+        return passages, self._telling(names, passages)
+
+    def _telling(self, names: list[NameMatcher], passages: list[Passage]) -> list[NameMatcher]:
+        documents = self.retriever.index.documents
+        return telling(names, [full_text(documents[doc_id]) for doc_id in {passage.doc_id for passage in passages}])
+
+    @staticmethod
+    def _names_across(question: str, passages: list[Passage]) -> list[NameMatcher]:
+        own = detect_language(question)
+        return question_names(question, [passage.text for passage in passages if passage.language != own])
 
     def _each_language(self, question: str, k: int, filters: dict[str, Any] | None) -> list[Passage]:
         """The best k passages in each language, the question's first. Across languages similarities

@@ -13,8 +13,9 @@ Only English questions have names to find: Arabic has no capitals to tell a name
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
+from rag.answer.romanized import latin_spellings
 from rag.gazetteer import in_region, keys_in, other_script
 from rag.text import detect_language, is_stopword, letter_words, normalise
 from rag.translation import MIN_SKELETON, consonant_skeleton
@@ -43,8 +44,9 @@ def _skeleton(word: str) -> str:
 
 
 class NameMatcher:
-    """Whether texts mention a name: the same word in its script, the same consonants, or, for a
-    place, its own name in the other script ("Aleppo" «حلب», rag.gazetteer)."""
+    """Whether texts mention a name: the same word in its script, the same consonants, for a
+    place its own name in the other script ("Aleppo" «حلب», rag.gazetteer), and for an Arabic
+    word its romanized spelling («المعادي» "Maadi", rag.answer.romanized)."""
 
     def __init__(self, name: str) -> None:
         self.name = normalise(name)
@@ -59,6 +61,10 @@ class NameMatcher:
         only, unless it is a place's name."""
         return len(self.key) >= MIN_SKELETON or bool(self.place_names)
 
+    @cached_property
+    def spellings(self) -> frozenset[str]:
+        return latin_spellings(self.name)
+
     def names_the_place(self, text: str) -> bool:
         return bool(self.place_names) and not self.place_names.isdisjoint(keys_in(text))
 
@@ -66,7 +72,7 @@ class NameMatcher:
         if self.names_the_place(text):
             return True
         for word in letter_words(text):
-            if normalise(word) == self.name:
+            if normalise(word) == self.name or word[:1].isupper() and word.lower() in self.spellings:
                 return True
             if self.crosses_scripts:
                 key = _skeleton(word)
@@ -76,17 +82,35 @@ class NameMatcher:
         return False
 
 
-def naming_all(question: str, texts: dict[str, tuple[str, str]]) -> set[str]:
-    """The ids of the texts (id -> (language, text)) that name what the question names: in the
-    question's language every name; in another every name, if all can cross scripts (by their
-    consonants, "Mistura" «ميستورا», or as places, "Aleppo" «حلب»; not translated names, "Civil
-    Defence" «الدفاع المدني», nor short ones, "UN")."""
-    matchers = [NameMatcher(name) for name in asked_names(question)]
-    crossing = _all_crossing(matchers)
+def naming_all(question: str, names: list["NameMatcher"], texts: dict[str, tuple[str, str]]) -> set[str]:
+    """The ids of the texts (id -> (language, text)) that name all the question's `names`
+    (question_names) in the question's language; in another, for an English question, all of
+    them if all can cross scripts (by their consonants, "Mistura" «ميستورا», or as places, "Aleppo"
+    «حلب»; not translated names, "Civil Defence" «الدفاع المدني», nor short ones, "UN"); an Arabic
+    question's names were found written in the other script."""
     own = detect_language(question)
+    crossing = names if own == "ar" else _all_crossing(names)
     return {key for key, (language, text) in texts.items()
-            if (usable := matchers if language == own else crossing)
+            if (usable := names if language == own else crossing)
             and all(matcher.mentioned_in(text) for matcher in usable)}
+
+
+# A name more than this share of the articles found name (the city of a corpus on it, «حلب») does
+# not tell which of them are on the question's subject.
+_MOST_NAMING = 0.5
+
+
+def telling(names: list["NameMatcher"], texts: list[str]) -> list["NameMatcher"]:
+    """The names that tell the texts apart: not those most of them name."""
+    return [name for name in names if sum(map(name.mentioned_in, texts)) <= _MOST_NAMING * len(texts)]
+
+
+def question_names(question: str, texts_across: list[str]) -> list["NameMatcher"]:
+    """What a question about the articles names: an English question's names; an Arabic one's
+    words that `texts_across`, passages in English, write as a name (names_across)."""
+    if detect_language(question) != "ar":
+        return [NameMatcher(name) for name in asked_names(question)]
+    return names_across(question, texts_across)
 
 
 def asked_places(question: str, texts: list[str]) -> list[NameMatcher]:
@@ -124,13 +148,18 @@ _SHARE_WRITING_IT = 0.25
 def names_across(question: str, texts: list[str]) -> list[NameMatcher]:
     """The question's names that can be checked in texts of another language: for an English
     question, those that cross scripts; for an Arabic one, which has no capitals, its words that
-    are a place's name one of the texts writes («الطبقة» "Tabqa"), and those written as a
-    capitalised name with the same consonants in a good share of the texts."""
+    are a place's name one of the texts writes («الطبقة» "Tabqa"), those written as a capitalised
+    name with the same consonants in a good share of the texts, and those one of the texts writes
+    as the romanizer spells them («المعادي» "Maadi": too few consonants to tell by)."""
     if detect_language(question) != "ar":
         return _all_crossing([NameMatcher(name) for name in asked_names(question)])
     writing: dict[str, int] = {}
+    capitalised: set[str] = set()
     for text in texts:
-        for key in {_skeleton(word) for word in letter_words(text) if word[:1].isupper() and not is_stopword(word.lower())}:
+        words = {word for word in letter_words(text) if word[:1].isupper() and not is_stopword(word.lower())}
+        capitalised |= {word.lower() for word in words}
+        for key in {_skeleton(word) for word in words}:
             writing[key] = writing.get(key, 0) + 1
     return [matcher for matcher in _question_words(question) if _written_as_place(matcher, texts)
-            or len(matcher.key) >= MIN_SKELETON and writing.get(matcher.key, 0) >= max(1.0, _SHARE_WRITING_IT * len(texts))]
+            or len(matcher.key) >= MIN_SKELETON and writing.get(matcher.key, 0) >= max(1.0, _SHARE_WRITING_IT * len(texts))
+            or not matcher.spellings.isdisjoint(capitalised)]

@@ -49,8 +49,8 @@ def asks_about_reports(question: str) -> bool:
     return bool(_ABOUT_REPORTS.search(question))
 
 
-def reports(question: str, passages: list[Passage], checker: GroundingChecker, bars: dict[str, float],
-            documents: Mapping[str, Document]) -> list[tuple[int, tuple[int, int], str]] | None:
+def reports(question: str, passages: list[Passage], names: list[NameMatcher], checker: GroundingChecker,
+            bars: dict[str, float], documents: Mapping[str, Document]) -> list[tuple[int, tuple[int, int], str]] | None:
     """(passage n, sentence span, speaker): a sentence of each relevant article (at most
     _MOST_REPORTS), the languages taking turns, best articles first; None when the question names
     something that no article found names ("the COVID-19 vaccination campaign in Idlib" over 2016
@@ -58,22 +58,22 @@ def reports(question: str, passages: list[Passage], checker: GroundingChecker, b
     question names (rag.answer.names), those are the relevant ones, in each language where one
     does; otherwise the articles whose best sentence passes the calibrated bar of their language
     (`bars`)."""
-    # The articles are read only for a question that names something.
-    texts = {doc_id: (documents[doc_id].language, _full_text(documents[doc_id]))
-             for doc_id in {passage.doc_id for passage in passages}} if asked_names(question) else {}
-    named = naming_all(question, texts)
     own = detect_language(question)
+    # The articles are read only for a question that names something.
+    texts = {doc_id: (documents[doc_id].language, full_text(documents[doc_id]))
+             for doc_id in {passage.doc_id for passage in passages}} if names else {}
+    named = naming_all(question, names, texts)
     if not named and any(language == own for language, _ in texts.values()):
         return None  # articles in the question's language were found, and not one names its subject
     named = named if len(named) > 1 else set()
-    by_language = [_each_article(question, passages, numbers, checker, bars[language], named, language == own)
+    by_language = [_each_article(question, passages, numbers, checker, bars[language], names, named, language == own)
                    for language, numbers in _by_language(passages).items()]
     turns = [pick for picks in zip_longest(*by_language) for pick in picks if pick is not None]
     return [(n, span, _speaker(passages[n - 1], *span, own)) for n, span in turns[:_MOST_REPORTS]]
 
 
 def _each_article(question: str, passages: list[Passage], numbers: list[int], checker: GroundingChecker, bar: float,
-                  named: set[str], own_language: bool) -> list[tuple[int, tuple[int, int]]]:
+                  names: list[NameMatcher], named: set[str], own_language: bool) -> list[tuple[int, tuple[int, int]]]:
     """(passage n, span) of each article's best sentence, best articles first, among the passages
     `numbers` (one language's). Where articles of the language name what the question names
     (`named`; in the question's language, whenever any article does), only those count: in the
@@ -84,10 +84,9 @@ def _each_article(question: str, passages: list[Passage], numbers: list[int], ch
     restricted = bool(named) and (own_language or any(passages[n - 1].doc_id in named for n in numbers))
     if restricted:
         numbers = [n for n in numbers if passages[n - 1].doc_id in named]
-    by_name = restricted and not own_language
+    by_name = restricted
     picks = checker.best_sentences(question, [passages[n - 1] for n in numbers], limit=10 * _MOST_REPORTS,
                                    minimum=0.0 if by_name else bar)
-    names = [NameMatcher(name) for name in asked_names(question)] if by_name else []
     quoted: dict[str, tuple[int, tuple[int, int]]] = {}
     for m, (start, end), _ in picks:  # best first
         n = numbers[m - 1]
@@ -104,7 +103,7 @@ def _by_language(passages: list[Passage]) -> dict[str, list[int]]:
     return numbers
 
 
-def _full_text(document: Document) -> str:
+def full_text(document: Document) -> str:
     return f"{document.title}\n{document.text}"
 
 
@@ -149,7 +148,7 @@ def reported_figures(question: str, passages: list[Passage], checker: GroundingC
         passage = passages[n - 1]
         document = documents.get(passage.doc_id)
         if passage.doc_id not in named:
-            text = _full_text(document) if document else ""
+            text = full_text(document) if document else ""
             named[passage.doc_id] = document is not None and (
                 _names_everything(subject, text) if passage.language == own else
                 bool(names[passage.language]) and all(name.mentioned_in(text) for name in names[passage.language]))

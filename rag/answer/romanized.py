@@ -9,6 +9,7 @@ Anything else stays as the article writes it: a description or an organisation (
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from rag.text import has_arabic
@@ -17,6 +18,8 @@ from rag.text import has_arabic
 # (حاجي 26, حسن 965, محمد 4,540), words that are also somebody's name to a handful (المدني 3, وزير 4).
 _ATTESTED = 20
 _MOST_WORDS = 4  # a person's full name; a longer speaker is a description ("مدير المرصد ... رامي عبد الرحمن")
+_ARTICLE = re.compile(r"^(?:al|el)[-\s]+", re.IGNORECASE)
+_SHORTEST_SPELLING = 4  # "de", "Hi", "Dor": common Latin words as often as names
 
 
 @lru_cache(maxsize=4096)
@@ -29,6 +32,16 @@ def in_latin_letters(speaker: str) -> str:
         return speaker
     best = _romanizer().transliterate(speaker, top_k=2)[0]  # top_k=1 gives bare text, without the units
     return best.text if any(unit.count >= _ATTESTED for unit in best.units) else speaker
+
+
+@lru_cache(maxsize=65_536)
+def latin_spellings(word: str) -> frozenset[str]:
+    """How English news may write an Arabic word that is a name, lower-case, without the article:
+    «المعادي» {"maadi"}, «حمرة» {"hamra"}, «الطبقة» {"tabqa", "tabaka"}; the romanizer's two best."""
+    if not has_arabic(word):
+        return frozenset()
+    spellings = (_ARTICLE.sub("", candidate.text).lower() for candidate in _romanizer().transliterate(word, top_k=2))
+    return frozenset(spelling for spelling in spellings if len(spelling) >= _SHORTEST_SPELLING)
 
 
 @lru_cache(maxsize=1)
