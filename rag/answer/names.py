@@ -7,7 +7,9 @@ for "Which articles mention Staffan de Mistura?". Across scripts, and between sp
 matched by its consonants (rag.translation): "Sheikhoun", "Sheikhun" and «شيخون» all read "skn",
 and "Mistura" ends «ديمستورا» ("dmstr"), where Arabic writes the particle joined.
 
-Only English questions have names to find: Arabic has no capitals to tell a name by.
+Arabic has no capitals to tell a name by: an Arabic question's names are its words that the
+English passages found write as a name, by their consonants, as a place, or as the romanizer
+spells them («المعادي» "Maadi").
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ class NameMatcher:
         return False
 
 
-def naming_all(question: str, names: list["NameMatcher"], texts: dict[str, tuple[str, str]]) -> set[str]:
+def naming_all(question: str, names: list[NameMatcher], texts: dict[str, tuple[str, str]]) -> set[str]:
     """The ids of the texts (id -> (language, text)) that name all the question's `names`
     (question_names) in the question's language; in another, for an English question, all of
     them if all can cross scripts (by their consonants, "Mistura" «ميستورا», or as places, "Aleppo"
@@ -100,12 +102,12 @@ def naming_all(question: str, names: list["NameMatcher"], texts: dict[str, tuple
 _MOST_NAMING = 0.5
 
 
-def telling(names: list["NameMatcher"], texts: list[str]) -> list["NameMatcher"]:
+def telling(names: list[NameMatcher], texts: list[str]) -> list[NameMatcher]:
     """The names that tell the texts apart: not those most of them name."""
     return [name for name in names if sum(map(name.mentioned_in, texts)) <= _MOST_NAMING * len(texts)]
 
 
-def question_names(question: str, texts_across: list[str]) -> list["NameMatcher"]:
+def question_names(question: str, texts_across: list[str]) -> list[NameMatcher]:
     """What a question about the articles names: an English question's names; an Arabic one's
     words that `texts_across`, passages in English, write as a name (names_across)."""
     if detect_language(question) != "ar":

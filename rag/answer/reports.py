@@ -76,15 +76,13 @@ def _each_article(question: str, passages: list[Passage], numbers: list[int], ch
                   names: list[NameMatcher], named: set[str], own_language: bool) -> list[tuple[int, tuple[int, int]]]:
     """(passage n, span) of each article's best sentence, best articles first, among the passages
     `numbers` (one language's). Where articles of the language name what the question names
-    (`named`; in the question's language, whenever any article does), only those count: in the
-    question's language with their best sentence over the bar, in another, where a bar cannot tell
-    an article on the subject from one on the same city, with their best sentence that names a
-    name. Otherwise (a name translated, not transliterated: "Security Council", «مجلس الأمن»)
-    each article whose best sentence passes the bar."""
-    restricted = bool(named) and (own_language or any(passages[n - 1].doc_id in named for n in numbers))
-    if restricted:
+    (`named`; in the question's language, whenever any article does), only those count, each with
+    its best sentence that names a name: a bar cannot tell an article on the subject from one on
+    the same city. Otherwise (a name translated, not transliterated: "Security Council", «مجلس
+    الأمن») each article whose best sentence passes the bar."""
+    by_name = bool(named) and (own_language or any(passages[n - 1].doc_id in named for n in numbers))
+    if by_name:
         numbers = [n for n in numbers if passages[n - 1].doc_id in named]
-    by_name = restricted
     picks = checker.best_sentences(question, [passages[n - 1] for n in numbers], limit=10 * _MOST_REPORTS,
                                    minimum=0.0 if by_name else bar)
     quoted: dict[str, tuple[int, tuple[int, int]]] = {}
