@@ -261,7 +261,8 @@ class Assistant:
             names = self._telling(self._names_across(question, passages), passages)
             if names:  # deeper, more passages write them, and names no other did («المعادي» "Maadi")
                 passages = self._each_language(question, NAMED_PASSAGES, filters)
-                names += [name for name in self._names_across(question, passages) if name.name not in {n.name for n in names}]
+                known = {name.name for name in names}
+                names += [name for name in self._names_across(question, passages) if name.name not in known]
         return passages, self._telling(names, passages)
 
     def _telling(self, names: list[NameMatcher], passages: list[Passage]) -> list[NameMatcher]:

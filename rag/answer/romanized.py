@@ -5,6 +5,9 @@ is romanized by `arabic-name-romanizer` (PyPI, MIT): about 60,000 attested spell
 names, and a small ONNX model for the words it does not hold; offline, a few milliseconds a name.
 Anything else stays as the article writes it: a description or an organisation ("الدفاع المدني
 السوري", "مصادر ميدانية") romanized ("Al-Daffa Al-Madani al-Souri") would read as somebody's name.
+
+The same spellings find an Arabic question's names in English passages («المعادي» "Maadi",
+rag.answer.names): names too short to match by their consonants.
 """
 
 from __future__ import annotations
