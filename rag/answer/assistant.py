@@ -252,8 +252,8 @@ class Assistant:
         return answer
 
     def _report_passages(self, question: str, filters: dict[str, Any] | None) -> tuple[list[Passage], list[NameMatcher]]:
-        """The passages to gather from, and what the question names that tells the articles found
-        apart (rag.answer.names). One that names something is searched deeper: only the articles
+        """The passages to gather from, and what the question names (rag.answer.names; reports()
+        keeps those that tell the articles apart). One that names something is searched deeper: only the articles
         that name it will count."""
         names = question_names(question, [])  # an English question's, by their capitals
         passages = self._each_language(question, NAMED_PASSAGES if names else REPORT_PASSAGES, filters)
@@ -263,7 +263,7 @@ class Assistant:
                 passages = self._each_language(question, NAMED_PASSAGES, filters)
                 known = {name.name for name in names}
                 names += [name for name in self._names_across(question, passages) if name.name not in known]
-        return passages, self._telling(names, passages)
+        return passages, names
 
     def _telling(self, names: list[NameMatcher], passages: list[Passage]) -> list[NameMatcher]:
         documents = self.retriever.index.documents

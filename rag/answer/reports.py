@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from itertools import zip_longest
 
 from rag.answer.grounding import GroundingChecker, citation
-from rag.answer.names import NameMatcher, asked_names, names_across, naming_all
+from rag.answer.names import NameMatcher, asked_names, names_across, naming_all, telling
 from rag.answer.quantities import COUNT_NOUNS, asked_counts, counted_noun, is_event_word
 from rag.answer.romanized import in_latin_letters
 from rag.text import detect_language, search_tokens
@@ -62,6 +62,8 @@ def reports(question: str, passages: list[Passage], names: list[NameMatcher], ch
     # The articles are read only for a question that names something.
     texts = {doc_id: (documents[doc_id].language, full_text(documents[doc_id]))
              for doc_id in {passage.doc_id for passage in passages}} if names else {}
+    names = telling(names, [text for _, text in texts.values()])
+    texts = texts if names else {}
     named = naming_all(question, names, texts)
     if not named and any(language == own for language, _ in texts.values()):
         return None  # articles in the question's language were found, and not one names its subject
