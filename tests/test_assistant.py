@@ -9,6 +9,7 @@ from rag.answer.result import Answer
 from rag.answer.assistant import Assistant
 from rag.answer.grounding import lacks_asked_number, parse_claims
 from rag.answer.llm.backends import ChatBackend, load_backend
+from rag.answer.names import NameMatcher
 from rag.config import Settings
 from rag.errors import QueryError
 from rag.answer.prompts import format_passages
@@ -345,3 +346,18 @@ def test_an_english_rendering_of_an_arabic_figure_is_supported_when_its_value_is
     answer = assistant.ask(question)
     assert answer.mode == "llm" and "100,000" in answer.text and "100 ألف" in answer.citations[0].quote
     assert "140,000" not in assistant.ask(question).text  # "100 ألف" is 100,000, and not 140,000
+
+
+def test_an_arabic_questions_names_are_searched_in_english_by_their_latin_spellings(tmp_path, embedder):
+    """«حمرة» is looked up in English as "Hamra": the passages naming it that the question's own
+    search did not return are added, English ones only, and none twice."""
+    reports = [("hamra.txt", "Warplanes struck the only hospital in Kafr Hamra, activists said.", "en"),
+               ("market.txt", "A car bomb exploded in a crowded market in Azaz on Friday.", "en"),
+               ("arabic.txt", "قصفت الطائرات مستشفى بلدة كفر حمرة شمال حلب.", "ar")]
+    assistant = _extractive_over(tmp_path, embedder, reports)
+    hamra = NameMatcher("حمرة")
+    assert [passage.doc_id for passage in assistant._spelled_out([hamra], [], None)][:1] == ["hamra.txt"]
+    found = assistant._spelled_out([hamra], [], None)
+    assert "arabic.txt" not in {passage.doc_id for passage in found}
+    assert assistant._spelled_out([hamra], found, None) == []  # what was found already is not added again
+    assert assistant._spelled_out([hamra], [], {"language": "ar"}) == []  # Latin spellings find English text

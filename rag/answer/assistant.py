@@ -263,7 +263,20 @@ class Assistant:
                 passages = self._each_language(question, NAMED_PASSAGES, filters)
                 known = {name.name for name in names}
                 names += [name for name in self._names_across(question, passages) if name.name not in known]
+                passages += self._spelled_out(names, passages, filters)
         return passages, names
+
+    def _spelled_out(self, names: list[NameMatcher], found: list[Passage],
+                     filters: dict[str, Any] | None) -> list[Passage]:
+        """English passages found by the Latin spellings of an Arabic question's names («حمرة»
+        "Hamra"), that `found` lacks: the Arabic question finds the English articles most like it as
+        a whole, which need not be every one that names the place."""
+        spelled = " ".join(sorted({spelling.title() for name in names for spelling in name.spellings}))
+        if not spelled or (filters or {}).get("language", "en") != "en":
+            return []
+        seen = {passage.chunk_id for passage in found}
+        return [passage for passage in self._search(spelled, NAMED_PASSAGES, {**(filters or {}), "language": "en"})
+                if passage.chunk_id not in seen]
 
     def _telling(self, names: list[NameMatcher], passages: list[Passage]) -> list[NameMatcher]:
         documents = self.retriever.index.documents
