@@ -7,7 +7,7 @@ from langchain_core.messages import AIMessage
 from rag import Retriever
 from rag.answer.result import Answer
 from rag.answer.assistant import Assistant
-from rag.answer.grounding import lacks_asked_number, parse_claims
+from rag.answer.grounding import _with_antecedent, lacks_asked_number, parse_claims
 from rag.answer.llm.backends import ChatBackend, load_backend
 from rag.answer.names import NameMatcher
 from rag.config import Settings
@@ -51,6 +51,22 @@ def test_parse_claims_reads_markers_in_both_scripts():
     claims = parse_claims("قتل 7 مدنيين [1]. وأصيب العشرات [٢، 3]. Rescue continued. [1]")
     assert [c.cited for c in claims] == [[1], [2, 3], [1]]
     assert claims[0].text == "قتل 7 مدنيين ."  or claims[0].text.startswith("قتل 7 مدنيين")
+
+
+def test_a_sentence_opening_with_a_pronoun_is_quoted_with_the_one_before():
+    arabic = "أصبح بايتون مانينغ أول ظهير رباعي يقود فريقين. وهو كذلك الأكبر سناً في سن 39. وفاز الفريق بالمباراة."
+    english = "Manning led two teams to titles. He is also the oldest, at 39. The team won."
+
+    def quote(text, sentence):
+        start = text.index(sentence)
+        return text[slice(*_with_antecedent(text, (start, start + len(sentence))))]
+
+    assert quote(arabic, "وهو كذلك الأكبر سناً في سن 39.") == "أصبح بايتون مانينغ أول ظهير رباعي يقود فريقين. وهو كذلك الأكبر سناً في سن 39."
+    assert quote(english, "He is also the oldest, at 39.") == "Manning led two teams to titles. He is also the oldest, at 39."
+    assert quote(arabic, "وفاز الفريق بالمباراة.") == "وفاز الفريق بالمباراة."  # no pronoun: alone
+    holland = "فاز الفريق. هولندا بلد أوروبي."
+    assert quote(holland, "هولندا بلد أوروبي.") == "هولندا بلد أوروبي."  # "هو" opens the word, not the sentence
+    assert quote(english, "Manning led two teams to titles.") == "Manning led two teams to titles."
 
 
 def test_supported_answer_keeps_its_citation(make_assistant):
