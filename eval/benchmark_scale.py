@@ -273,7 +273,8 @@ def _questions() -> list[str]:
 
 
 def _exact(rows: np.ndarray, vector: np.ndarray, k: int = 10) -> np.ndarray:
-    scores = np.concatenate([np.asarray(rows[i:i + 200_000]) @ vector for i in range(0, len(rows), 200_000)])
+    scores = np.concatenate([np.asarray(rows[i:i + 200_000], dtype=np.float32) @ vector
+                             for i in range(0, len(rows), 200_000)])
     return best_rows(scores, k)
 
 

@@ -2,7 +2,7 @@
 
     passages.sqlite              documents and chunks (rag.index.passages), read by id
     columns.json, column.*.npy   filterable metadata, the document and language of each chunk
-    chunks.npy / sentences.npy   unit vectors (float32, memory-mapped), with .ivf past the exact limit
+    chunks.npy / sentences.npy   unit vectors (memory-mapped; float16 with an .ivf past the exact limit)
     sentence_chunks.npy          the chunk of each sentence vector, ascending
     chunks.* / documents.* / titles.*   term frequencies of the three BM25 fields (rag.index.lexical)
     segment.json                 counts, vector index kinds with their recall, every file's checksum

@@ -190,7 +190,7 @@ class OpenIndex:
 
     def sentence_vectors(self, chunk_id: int) -> np.ndarray:
         segment, local = self._locate(chunk_id)
-        return np.asarray(segment.sentence_vectors.rows[segment.sentence_rows(local)])
+        return np.asarray(segment.sentence_vectors.rows[segment.sentence_rows(local)], dtype=np.float32)
 
     def reusable(self, doc_ids: list[str]) -> SegmentData:
         wanted = set(doc_ids)

@@ -1,8 +1,10 @@
 """Vectors on disk, memory-mapped, searched exactly while that is fast and through an inverted-file
 index (FAISS IVF, 8-bit scalar-quantised codes) beyond `exact_search_limit` rows.
 
-The ANN index only proposes candidates; their scores are recomputed from the full float32 rows,
-so every score the search returns is exact and only the recall is approximate. A search that can
+The ANN index only proposes candidates; their scores are recomputed from the full rows, so every
+score the search returns is exact (to half precision: past the limit the rows are stored as
+float16, which halves the file and the memory its pages take, cosines within 1e-3) and only the
+recall is approximate. A search that can
 do with the codes' scores skips that rescoring: sentences, which only lift their chunk's score
 (at a million chunks rescoring them read 800 scattered rows per query from millions of sentences,
 0.45 s of a 0.66 s search with a cold cache), and the retriever's chunk candidates, whose exact
@@ -44,9 +46,10 @@ def write_vectors(folder: Path, name: str, vectors: np.ndarray, exact_search_lim
     import faiss
 
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    save_array(folder / f"{name}.npy", vectors)
-    if len(vectors) <= exact_search_limit:
+    if len(vectors) <= exact_search_limit:  # every row is read by every search: float32 for BLAS
+        save_array(folder / f"{name}.npy", vectors)
         return {"kind": "exact", "rows": len(vectors)}
+    save_array(folder / f"{name}.npy", vectors.astype(np.float16))  # only candidates' rows are read
     lists = int(2 ** round(np.log2(np.sqrt(len(vectors)))))
     index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(vectors.shape[1]), vectors.shape[1], lists,
                                           faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
@@ -123,7 +126,7 @@ class VectorIndex:
                 rescore: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Ids and scores of the k nearest rows, best first, among the `allowed` mask's rows. The
         scores are exact, or with `rescore=False` the 8-bit codes' where the IVF index answers
-        (within ~0.01: no float32 row is read, which at a million rows is most of a search's time)."""
+        (within ~0.01: no stored row is read, which at a million rows is most of a search's time)."""
         if allowed is not None and allowed.all():
             allowed = None
         count = len(self.rows) if allowed is None else int(allowed.sum())
@@ -146,7 +149,7 @@ class VectorIndex:
             return np.zeros(0, np.float32)
         order = np.argsort(ids)  # sorted reads from the memory map, put back in the caller's order
         scores = np.empty(len(ids), np.float32)
-        scores[order] = np.asarray(self.rows[np.asarray(ids)[order]]) @ query
+        scores[order] = np.asarray(self.rows[np.asarray(ids)[order]], dtype=np.float32) @ query
         return scores
 
     def _candidates(self, query: np.ndarray, k: int, allowed: np.ndarray | None,
