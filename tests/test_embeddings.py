@@ -124,28 +124,31 @@ def test_an_unloadable_model_gets_a_clear_error(monkeypatch, tmp_path):
         Embedder(str(tmp_path / "no-such-model")).warm_up()
 
 
-def test_large_indexes_switch_to_an_ivf_index_with_measured_recall_and_exact_scores(tmp_path, monkeypatch):
+@pytest.mark.parametrize("name, codes", [("chunks", "IVF64,SQ8"), ("sentences", "IVF64,PQ8x4fs")])
+def test_large_indexes_switch_to_an_ivf_index_with_measured_recall_and_exact_scores(tmp_path, monkeypatch, name, codes):
     monkeypatch.setattr(vector_store, "EXACT_FILTERED_LIMIT", 100)  # else 3,000 rows are scanned exactly
     vectors = np.random.default_rng(0).normal(size=(3000, 16)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     assert write_vectors(tmp_path, "small", vectors, exact_search_limit=5000) == {"kind": "exact", "rows": 3000}
-    entry = write_vectors(tmp_path, "chunks", vectors, exact_search_limit=1000)  # the chunks' recall target
-    assert entry["kind"] == "IVF64,SQ8" and entry["recall_at_10"] >= 0.99 and (tmp_path / "chunks.ivf").is_file()
-    exact, approximate = VectorIndex(tmp_path, "small", {"kind": "exact"}), VectorIndex(tmp_path, "chunks", entry)
+    entry = write_vectors(tmp_path, name, vectors, exact_search_limit=1000)
+    assert entry["kind"] == codes and (tmp_path / f"{name}.ivf").is_file()
+    # 8-bit codes reach the chunks' target; 4-bit codes of random 16-d rows stop where more probes stop paying
+    assert entry["recall_at_10"] >= (0.99 if name == "chunks" else 0.85)
+    exact, approximate = VectorIndex(tmp_path, "small", {"kind": "exact"}), VectorIndex(tmp_path, name, entry)
+    assert approximate.rows.dtype == np.float16 and exact.rows.dtype == np.float32
+    mapped, approximate.rows = approximate.rows, _Unreadable(approximate.rows)  # candidates' rows are read, not mapped
     hits = 0
     for row in range(50):
         exact_ids, exact_scores = exact.nearest(vectors[row], 10)
         ids, scores = approximate.nearest(vectors[row], 10)
         hits += len(set(ids.tolist()) & set(exact_ids.tolist()))
         assert ids[0] == row and np.allclose(scores, vectors[ids] @ vectors[row], atol=1e-3)  # exact, to float16
-    assert approximate.rows.dtype == np.float16 and exact.rows.dtype == np.float32  # rows read per candidate only
-    assert hits / 500 >= 0.95
-    # without rescoring, the 8-bit codes' scores come back: close to exact, and no stored row is read
-    approximate.rows = _Unreadable(approximate.rows)
-    for row in range(20):
-        ids, scores = approximate.nearest(vectors[row], 10, rescore=False)
-        assert ids[0] == row and np.allclose(scores, vectors[ids] @ vectors[row], atol=0.02)
-    approximate.rows = exact.rows
+    assert hits / 500 >= (0.95 if name == "chunks" else 0.85)
+    if name == "chunks":  # without rescoring, the 8-bit codes' scores come back, close to exact
+        for row in range(20):
+            ids, scores = approximate.nearest(vectors[row], 10, rescore=False)
+            assert ids[0] == row and np.allclose(scores, vectors[ids] @ vectors[row], atol=0.02)
+    approximate.rows = mapped
     # a filter is applied before the top-k is cut, inside FAISS (broad) or exactly (narrow)
     allowed = np.zeros(3000, dtype=bool)
     allowed[::2] = True
@@ -164,10 +167,10 @@ class _Unreadable:
         return self.shape[0]
 
     def __getitem__(self, item):
-        raise AssertionError("a float32 row was read")
+        raise AssertionError("a stored row was read through the memory map")
 
     def __matmul__(self, other):
-        raise AssertionError("the float32 rows were scanned")
+        raise AssertionError("the stored rows were scanned")
 
 
 def test_the_model_is_loaded_once_per_process_and_shared_by_threads(light_embedder):

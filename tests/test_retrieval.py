@@ -6,8 +6,10 @@ import pytest
 
 from rag import Retriever
 from rag.errors import IndexCorruptError, IndexMissingError, ModelMismatchError, QueryError
+from rag.index import vectors
 from rag.index.backend import copy_index
 from rag.index.indexer import Indexer
+from rag.index.store import IndexData, IndexStore
 from rag.ingest.loaders import CorpusLoader
 from tests.conftest import CORPUS, FAKES_CSV
 
@@ -138,6 +140,27 @@ def test_both_backends_rank_alike_and_refuse_another_model(seed_index, seed_docu
     question = QUESTIONS["002_239a53276f838fa4.txt"][1]
     assert [p.chunk_id for p in Retriever.open(copied, embedder=embedder).search(question, k=8)] == \
         [p.chunk_id for p in embedded.search(question, k=8)]
+
+
+def test_an_index_past_the_exact_search_limit_ranks_as_exact_search(seed_index, embedder, tmp_path, monkeypatch):
+    """The seed index's own vectors rewritten past the limit (8-bit chunk codes, 4-bit sentence
+    codes, candidates rescored from float16 rows) and searched through the IVF codes."""
+    monkeypatch.setattr(vectors, "EXACT_FILTERED_LIMIT", 0)  # else so few rows are scanned exactly
+    exact = IndexStore(seed_index).read()
+    manifest = {key: value for key, value in exact.manifest.items() if key not in ("files", "segments", "counts")}
+    data = IndexData.of(manifest, exact.reusable(list(exact.documents)), exact.vocabulary, exact.vocabulary_vectors)
+    IndexStore(tmp_path / "ivf").write(data, exact_search_limit=10)
+    approximate = Retriever.open(tmp_path / "ivf", embedder=embedder)
+    [segment] = approximate.index.segments
+    assert segment.entry["vectors"]["chunks"]["kind"].endswith(",SQ8")
+    assert segment.entry["vectors"]["sentences"]["kind"].endswith(",PQ384x4fs")
+    exact = Retriever.open(seed_index, embedder=embedder)
+    for question in [q for qs in QUESTIONS.values() for q in qs]:
+        expected = {p.chunk_id: p.score for p in exact.search(question, k=5)}
+        found = {p.chunk_id: p.score for p in approximate.search(question, k=5)}
+        assert next(iter(found)) == next(iter(expected))
+        assert len(found.keys() & expected.keys()) >= 4
+        assert all(abs(found[c] - expected[c]) < 2e-3 for c in found.keys() & expected.keys())  # float16 rows
 
 
 def test_filters_apply_before_top_k(mixed_retriever):

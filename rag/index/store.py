@@ -166,10 +166,7 @@ class OpenIndex:
     def nearest_sentences(self, vector: np.ndarray, k: int, selection: "_Mask") -> tuple[np.ndarray, np.ndarray]:
         def nearest(segment: Segment, narrowing: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
             owners = np.asarray(segment.sentence_chunks)
-            # A sentence's score only lifts its chunk's: the 8-bit codes' scores serve, and no float32
-            # row of the millions of sentences is read.
-            ids, scores = segment.sentence_vectors.nearest(vector, k, None if narrowing is None else narrowing[owners],
-                                                           rescore=False)
+            ids, scores = segment.sentence_vectors.nearest(vector, k, None if narrowing is None else narrowing[owners])
             return owners[ids], scores
         return self._merged(selection, nearest, k)
 

@@ -1,40 +1,52 @@
-"""Vectors on disk, memory-mapped, searched exactly while that is fast and through an inverted-file
-index (FAISS IVF, 8-bit scalar-quantised codes) beyond `exact_search_limit` rows.
+"""Vectors on disk, searched exactly while that is fast and through an inverted-file index (FAISS
+IVF) beyond `exact_search_limit` rows.
 
 The ANN index only proposes candidates; their scores are recomputed from the full rows, so every
 score the search returns is exact (to half precision: past the limit the rows are stored as
-float16, which halves the file and the memory its pages take, cosines within 1e-3) and only the
-recall is approximate. A search that can
-do with the codes' scores skips that rescoring: sentences, which only lift their chunk's score
-(at a million chunks rescoring them read 800 scattered rows per query from millions of sentences,
-0.45 s of a 0.66 s search with a cold cache), and the retriever's chunk candidates, whose exact
-scores it asks for once, together with the other candidates'. The number of
-lists probed is chosen at build time on a sample of the index's own vectors as queries, and the
-recall it reached is recorded in the manifest. A filter that leaves few rows is searched exactly
-(nothing allowed is missed); a broad one is applied inside FAISS before its top-k is cut.
+float16, cosines within 1e-3) and only the recall is approximate. Those rows are read one
+candidate at a time with `pread`, never mapped. Each kind of row has its own codes (`CODINGS`):
+chunks 8-bit scalar-quantised, close enough that the retriever's chunk candidates skip the
+rescoring (it asks for their exact scores once, with the other candidates'); sentences, four times
+as many, 4-bit product-quantised "fast-scan" codes, a quarter of the bytes, searched several
+times faster, and rescored. The number of lists probed is chosen at build time on a sample of
+the index's own vectors as queries, and the recall it reached is recorded in the manifest. A
+filter that leaves few rows is searched exactly (nothing allowed is missed); a broad one is
+applied inside FAISS before its top-k is cut.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from rag.index.arrays import open_array, save_array
+from rag.index.arrays import RowReader, open_array, save_array
 
-# Recall@10 against exact search that the probe count must reach at build, on stand-in queries,
-# which run above real questions: at a million chunks 0.9745 against 0.947 at 16 probes, and on a
-# later build 0.9825 against 0.939 (32 probes: 0.973, 7 ms more a query; eval.benchmark_scale),
-# hence the margins. The chunks' recall is the index's; sentences only lift their chunk's score,
-# and at a million chunks they already probe 128 of 2,048 lists over 4 million rows.
-RECALL_TARGETS = {"chunks": 0.99, "sentences": 0.98}
+
+@dataclass(frozen=True)
+class Coding:
+    """How one kind of row is coded in its IVF index."""
+    codes: str  # FAISS factory string after "IVF{lists},"; {half} is half the dimension
+    refine: int  # candidates asked of the IVF index per result, then rescored from the rows
+    recall_target: float  # recall@10 against exact search the probe count must reach at build
+
+
+# Chunks: 8-bit codes (a 768-d row in 768 bytes); rescoring twice as many candidates as results puts
+# rows that score alike back in order. The recall target is on stand-in queries, which run above
+# real questions (at a million chunks 0.9825 against 0.939 at 16 probes; 32 probes: 0.973, 7 ms
+# more a query; eval.benchmark_scale), hence its margin.
+# Sentences: 4-bit PQ fast-scan codes over pairs of dimensions (192 bytes). On the 100k-chunk
+# benchmark's 413k sentences and its 100 real questions, the 400 nearest sentences were found with
+# recall 0.974 in 5.6 ms (128 of 512 lists, 4 candidates rescored per result), as the 8-bit codes
+# did (0.974, unrescored) in 29.5 ms; rescoring only twice as many: 0.941. Their scores are too
+# coarse to use unrescored (mean error 0.023 on the top 50; 8-bit codes 0.0002).
+CODINGS = {"chunks": Coding("SQ8", 2, 0.99), "sentences": Coding("PQ{half}x4fs", 4, 0.98)}
 EXACT_FILTERED_LIMIT = 20_000  # a filter leaving at most this many rows is searched exactly
-# Candidates per result asked of the IVF index, then rescored exactly: 8-bit codes blur rows that
-# score alike, and the exact rescoring of twice as many puts the right ones back on top.
-REFINE = 2
 _PROBES = (4, 8, 16, 32, 64, 128, 256)
 _SAMPLE_QUERIES = 200
+_PLATEAU = 0.005  # recall a doubling of the probes must add to be worth its time
 
 
 def file_names(name: str, entry: dict[str, Any]) -> list[str]:
@@ -51,37 +63,44 @@ def write_vectors(folder: Path, name: str, vectors: np.ndarray, exact_search_lim
         return {"kind": "exact", "rows": len(vectors)}
     save_array(folder / f"{name}.npy", vectors.astype(np.float16))  # only candidates' rows are read
     lists = int(2 ** round(np.log2(np.sqrt(len(vectors)))))
-    index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(vectors.shape[1]), vectors.shape[1], lists,
-                                          faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+    coding = CODINGS[name]
+    kind = f"IVF{lists}," + coding.codes.format(half=vectors.shape[1] // 2)
+    index = faiss.index_factory(vectors.shape[1], kind, faiss.METRIC_INNER_PRODUCT)
     rng = np.random.default_rng(0)
     index.train(vectors[np.sort(rng.choice(len(vectors), min(len(vectors), lists * 64), replace=False))])
     for start in range(0, len(vectors), 100_000):
         index.add(vectors[start:start + 100_000])
-    probes, recall = _calibrate_probes(index, vectors, rng, RECALL_TARGETS[name])
+    probes, recall = _calibrate_probes(index, vectors, rng, coding)
     index.nprobe = probes
     faiss.write_index(index, str(folder / f"{name}.ivf"))
-    return {"kind": f"IVF{lists},SQ8", "rows": len(vectors), "nprobe": probes, "recall_at_10": round(recall, 4)}
+    return {"kind": kind, "rows": len(vectors), "nprobe": probes, "recall_at_10": round(recall, 4)}
 
 
-def _calibrate_probes(index, vectors: np.ndarray, rng, target: float) -> tuple[int, float]:
-    """The fewest lists to probe for the `target` recall. Stand-ins for queries: the normalised sum of three
-    random stored rows: a point between topics, far from any one list's centre, as questions are.
-    (Rows plus isotropic noise keep their nearest centroids and flatter a small probe count: on
-    the 100k-chunk benchmark they promised 0.98 recall at 4 probes where real questions got 0.73;
-    the three-row sums came within 0.04 of real questions' recall from 4 to 64 probes.)"""
+def _calibrate_probes(index, vectors: np.ndarray, rng, coding: Coding) -> tuple[int, float]:
+    """The fewest lists to probe for the coding's recall target, or, where the codes cap recall below
+    it, the probe count after which doubling it gains under half a point (the sentences' 4-bit codes
+    at 100k chunks: 0.868, 0.897, 0.900 at 64, 128, 256 probes, so 128). Stand-ins for queries: the
+    normalised sum of three random stored rows: a point between topics, far from any one list's
+    centre, as questions are. (Rows plus isotropic noise keep their nearest centroids and flatter a
+    small probe count: on the 100k-chunk benchmark they promised 0.98 recall at 4 probes where real
+    questions got 0.73; the three-row sums came within 0.04 of real questions' recall from 4 to 64
+    probes.)"""
     queries = sum(vectors[np.sort(rng.choice(len(vectors), _SAMPLE_QUERIES))] for _ in range(3))
     queries = (queries / np.linalg.norm(queries, axis=1, keepdims=True)).astype(np.float32)
     exact = _exact_top(vectors, queries, 10)
-    recall = 0.0
+    chosen, reached = _PROBES[0], 0.0
     for probes in _PROBES:
         index.nprobe = probes
-        _, candidates = index.search(queries, 10 * REFINE)
+        _, candidates = index.search(queries, 10 * coding.refine)
         found = [ids[best_rows(np.asarray(vectors[np.sort(ids)]) @ query, 10)] if len(ids) else ids
                  for query, ids in zip(queries, (np.sort(row[row >= 0]) for row in candidates))]
         recall = float(np.mean([len(set(a.tolist()) & set(b)) / 10 for a, b in zip(found, exact.tolist())]))
-        if recall >= target:
+        if probes > _PROBES[0] and recall - reached < _PLATEAU:
             break
-    return probes, recall
+        chosen, reached = probes, recall
+        if recall >= coding.recall_target:
+            break
+    return chosen, reached
 
 
 def _exact_top(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
@@ -111,9 +130,12 @@ class VectorIndex:
         self.kind = entry.get("kind", "exact")
         self._ann = None
         if self.kind != "exact":
-            # Mapped, not read: the inverted lists of a million rows are gigabytes, paged in as probed.
+            # 8-bit codes are mapped, not read (a million chunks' are gigabytes, paged in as probed);
+            # FAISS reads fast-scan codes whole, whatever the flag.
             self._ann = faiss.read_index(str(folder / f"{name}.ivf"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
             self._ann.nprobe = int(entry["nprobe"])
+            self._refine = CODINGS[name].refine
+            self._candidate_rows = RowReader(folder / f"{name}.npy")
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -125,8 +147,8 @@ class VectorIndex:
     def nearest(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None,
                 rescore: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Ids and scores of the k nearest rows, best first, among the `allowed` mask's rows. The
-        scores are exact, or with `rescore=False` the 8-bit codes' where the IVF index answers
-        (within ~0.01: no stored row is read, which at a million rows is most of a search's time)."""
+        scores are exact, or with `rescore=False` the codes' where the IVF index answers (8-bit
+        codes within ~0.01: no stored row is read)."""
         if allowed is not None and allowed.all():
             allowed = None
         count = len(self.rows) if allowed is None else int(allowed.sum())
@@ -136,7 +158,7 @@ class VectorIndex:
             ids = np.arange(len(self.rows)) if allowed is None else np.flatnonzero(allowed)
             scores = self.scores(query, ids) if allowed is not None else np.asarray(self.rows @ query)
         elif rescore:
-            ids, _ = self._candidates(query, k * REFINE, allowed, count)
+            ids, _ = self._candidates(query, k * self._refine, allowed, count)
             scores = self.scores(query, ids)
         else:
             ids, scores = self._candidates(query, k, allowed, count)
@@ -147,9 +169,11 @@ class VectorIndex:
         """Exact cosine of the query with the given rows (in the order given)."""
         if not len(ids):
             return np.zeros(0, np.float32)
-        order = np.argsort(ids)  # sorted reads from the memory map, put back in the caller's order
+        order = np.argsort(ids)  # sorted reads, put back in the caller's order
+        wanted = np.asarray(ids)[order]
+        rows = self.rows[wanted] if self._ann is None else self._candidate_rows.take(wanted)
         scores = np.empty(len(ids), np.float32)
-        scores[order] = np.asarray(self.rows[np.asarray(ids)[order]], dtype=np.float32) @ query
+        scores[order] = np.asarray(rows, dtype=np.float32) @ query
         return scores
 
     def _candidates(self, query: np.ndarray, k: int, allowed: np.ndarray | None,
