@@ -56,6 +56,16 @@ def test_a_count_is_read_across_languages_by_its_counted_noun():
     assert asked_counts("How many civilians were killed?", "قتل 7 أطفال في القصف") == []  # children: another count
 
 
+def test_a_count_written_in_words_is_read_as_its_number():
+    killed = "How many civilians were killed in the strike?"
+    assert asked_counts(killed, "Eight civilians were killed in the strike") == [8.0]
+    assert asked_counts(killed, "The strike claimed the lives of twenty-one civilians") == [21.0]
+    assert asked_counts("كم مدنياً قتل في الغارة؟", "قتل ثمانية مدنيين وأصيب خمسة وعشرون مدنياً") == [8.0]
+    assert asked_counts("كم مدنياً أصيب في الغارة؟", "قتل ثمانية مدنيين وأصيب خمسة وعشرون مدنياً") == [25.0]
+    assert asked_counts("كم طفلاً قتل؟", "قتل ثمانية عشر طفلاً") == [18.0]
+    assert asked_counts(killed, "One of the civilians was killed") == []  # "one of" is no count
+
+
 def test_people_are_counted_by_any_group_of_people_and_an_execution_is_no_mere_death():
     executed = "How many people did regime forces execute in Aleppo?"
     assert asked_counts(executed, "كما أعدمت قوات النظام والمليشيات ميدانياً 67 رجلاً") == [67.0]

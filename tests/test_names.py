@@ -44,6 +44,13 @@ def test_a_place_is_matched_by_its_own_name_in_the_other_script():
     assert not NameMatcher("Council").place_names and not NameMatcher("Syrian").place_names
 
 
+def test_in_arabic_script_a_short_name_must_be_the_same_word_not_only_the_same_consonants():
+    tabqa = NameMatcher("الطبقة")  # "tbk", as «طبق» "applied" reads
+    assert tabqa.mentioned_in("غارة على مدينة الطبقة") and tabqa.mentioned_in("وصلت بالطبقة") and tabqa.mentioned_in("Tabqa dam")
+    assert not tabqa.mentioned_in("طبق القرار على الجميع")
+    assert NameMatcher("حلب").mentioned_in("وصل بحلب") and not NameMatcher("حلب").mentioned_in("سباق في الحلبة")
+
+
 def _naming_all(question: str, texts: dict[str, tuple[str, str]]) -> set[str]:
     return naming_all(question, question_names(question, []), texts)
 

@@ -114,13 +114,15 @@ class Assistant:
         return text or question
 
     def _search(self, question: str, k: int, filters: dict[str, Any] | None) -> list[Passage]:
-        """The best k passages, less those from articles that cannot answer a question naming a
+        return self._covering(question, self.retriever.search(question, k=k, filters=filters))
+
+    def _covering(self, question: str, passages: list[Passage]) -> list[Passage]:
+        """The passages, less those from articles that cannot answer a question naming a
         year or a place: one that neither mentions the year nor is dated in it, or does not name
         the place in either script. However alike the words, a corpus of 2016 reports holds nothing
         on "the 2023 earthquake", and reports on Aleppo nothing on "the strike on Tabqa". (Only
         the region's towns, whose names the gazetteer holds whole: elsewhere a town's name is as
         often a smaller namesake's, or a person's, "Newton", "Manning"; rag.gazetteer.in_region.)"""
-        passages = self.retriever.search(question, k=k, filters=filters)
         asked = years(question)
         places = [place for place in asked_places(question, [passage.text for passage in passages]) if place.in_region]
         if not asked and not places:
@@ -217,6 +219,7 @@ class Assistant:
         whether the reports differ or agree. Searched deeper than one answer needs: the other
         report is rarely among the first passages."""
         passages = self._each_language(question, FIGURE_PASSAGES, filters)
+        passages += self._spelled_out(self._names_across(question, passages), passages, filters)
         figures = reported_figures(question, passages, self.checker, self._gathering_bars(question),
                                    self.retriever.index.documents)
         if not figures:
@@ -293,8 +296,10 @@ class Assistant:
         if (filters or {}).get("language"):
             return self._search(question, k, filters)
         own = detect_language(question)
-        return [passage for language in sorted(LANGUAGE_NAMES, key=lambda language: language != own)
-                for passage in self._search(question, k, {**(filters or {}), "language": language})]
+        # Filtered together: an Arabic question's word is a place's name if an English passage writes it so.
+        return self._covering(question, [
+            passage for language in sorted(LANGUAGE_NAMES, key=lambda language: language != own)
+            for passage in self.retriever.search(question, k=k, filters={**(filters or {}), "language": language})])
 
     def _gathering_bars(self, question: str) -> dict[str, float]:
         """Per language, the score a sentence needs to bring its article into a multi-source answer:

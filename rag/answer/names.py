@@ -19,13 +19,20 @@ from functools import cached_property, lru_cache
 
 from rag.answer.romanized import latin_spellings
 from rag.gazetteer import in_region, keys_in, other_script
-from rag.text import detect_language, is_stopword, letter_words, normalise
+from rag.text import detect_language, has_arabic, is_stopword, letter_words, normalise
 from rag.translation import MIN_SKELETON, consonant_skeleton
 
 # Capitalised words, perhaps joined by a lower-case particle: "Staffan de Mistura", "Deir ez-Zor".
 _NAME = re.compile(r"\b[A-Z][\w']*(?:[\s-]+(?:(?:al|el|ez|ad|as|ar|de|bin|ibn|abu)[\s-]+)?[A-Z][\w']*)*")
 # A skeleton this long may end a longer one: a particle or article joined to the name.
 _MIN_SUFFIX = 4
+# The particles and article an Arabic word may carry: «والطبقة», «بحلب», «للمعارضة».
+_ARABIC_PREFIXES = re.compile(r"^[وف]?(?:بال|كال|لل|ال|[بكل])?")
+
+
+def _bare(word: str) -> str:
+    rest = _ARABIC_PREFIXES.sub("", word, count=1)
+    return rest if len(rest) >= 2 else word
 
 
 def asked_names(question: str) -> list[str]:
@@ -56,6 +63,7 @@ class NameMatcher:
         self.acronym = name.isupper()  # "UN", "SOHR": translated across scripts, spelled out
         self.place_names = other_script(name)
         self.in_region = bool(self.place_names) and in_region(name)
+        self._arabic = has_arabic(name)
 
     @property
     def crosses_scripts(self) -> bool:
@@ -76,12 +84,20 @@ class NameMatcher:
         for word in letter_words(text):
             if normalise(word) == self.name or word[:1].isupper() and word.lower() in self.spellings:
                 return True
+            if self._arabic and not word[:1].isascii() and _bare(normalise(word)) == _bare(self.name):
+                return True
             if self.crosses_scripts:
                 key = _skeleton(word)
                 joined = len(self.key) >= _MIN_SUFFIX and not word[:1].isascii() and key.endswith(self.key)
-                if key == self.key or joined:
+                if (key == self.key and not self._same_word_needed(word)) or joined:
                     return True
         return False
+
+    def _same_word_needed(self, word: str) -> bool:
+        """In Arabic script a short skeleton is not enough, the word must be the same (whatever
+        particle it carries: «بحلب» is Aleppo): «طبق» "applied" has the consonants of «الطبقة»
+        (Tabqa). Longer ones still bridge spellings («ديمستورا», «دي ميستورا»)."""
+        return len(self.key) < _MIN_SUFFIX and self._arabic and not word[:1].isascii()
 
 
 def naming_all(question: str, names: list[NameMatcher], texts: dict[str, tuple[str, str]]) -> set[str]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from text_to_num import alpha2digit
+
 from rag.text import normalise, search_tokens
 
 # Dates are numbers that do not answer "how many": a year, a day before a month's name, a weekday
@@ -68,7 +70,7 @@ COUNT_NOUNS = frozenset(search_tokens("عدد number numbers نسبة percentage
 _EVENTS = {name: [stem for word in words.split() for stem in search_tokens(word)] for name, words in {
     # Executions are killings, but a count of the dead does not say how many were executed.
     "executed": "اعدام إعدام أعدم أعدمت إعدامات executed execute executions execution",
-    "killed": "قتل مقتل قتيل قتلى قتيلا ارتقاء ضحايا killed dead died deaths death victims",
+    "killed": "قتل مقتل قتيل قتلى قتيلا ارتقاء ضحايا بحياة killed dead died deaths death victims lives",
     "wounded": "جرح جرحى جريح أصيب إصابة مصابين wounded injured injuries",
     "fled": "فر نزح نزوح هرب مهجرين fled displaced refugees",
     "detained": "اعتقل اعتقال معتقلين detained arrested prisoners",
@@ -88,6 +90,14 @@ _COUNTED_GROUPS = [frozenset(search_tokens(words)) for words in (
 _PEOPLE = _COUNTED_GROUPS[1]
 _PEOPLE_GROUPS = _COUNTED_GROUPS[:-1]  # a family is no person
 _MULTIPLIERS = {"الف": 1_000, "الاف": 1_000, "thousand": 1_000, "مليون": 1_000_000, "million": 1_000_000}
+# Arabic counts in words, normalised (both genders of 3-10; "ثمان عشره" is 18, "خمسه وعشرون" 25).
+# English ones go through text2num's alpha2digit, which has no Arabic.
+_ARABIC_UNITS = {word: value for value, words in enumerate((
+    "", "واحد واحده", "اثنان اثنين اثنتان اثنتين", "ثلاث ثلاثه", "اربع اربعه", "خمس خمسه", "ست سته",
+    "سبع سبعه", "ثمان ثماني ثمانيه", "تسع تسعه", "عشر عشره")) for word in words.split()}
+_ARABIC_TENS = {word: 10 * value for value, words in enumerate((
+    "", "", "عشرون عشرين", "ثلاثون ثلاثين", "اربعون اربعين", "خمسون خمسين", "ستون ستين", "سبعون سبعين",
+    "ثمانون ثمانين", "تسعون تسعين")) for word in words.split()}
 
 
 def asked_counts(question: str, text: str) -> list[float]:
@@ -97,7 +107,7 @@ def asked_counts(question: str, text: str) -> list[float]:
     head = counted_noun(question)
     event = _event(search_tokens(question))
     share = bool(_SHARE.search(question))
-    words = _DATE.sub(" ", normalise(text)).replace("%", " % ").split()
+    words = _in_digits(_DATE.sub(" ", normalise(text)).replace("%", " % ").split())
     values = []
     for i, word in enumerate(words):
         if share and (fraction := next((_FRACTIONS[form] for form in _with_conjunction_off(word) if form in _FRACTIONS),
@@ -113,6 +123,27 @@ def asked_counts(question: str, text: str) -> list[float]:
         if counts_it and _event_of_count(words, i) == event:
             values.append(float(digits) * multiplier)
     return values
+
+
+def _in_digits(words: list[str]) -> list[str]:
+    """Counts written in words, as digits: "eight civilians" -> "8 civilians", «ثمانيه مدنيين» -> "8 مدنيين"."""
+    words = alpha2digit(" ".join(words), "en").split()
+    digits, i = [], 0
+    while i < len(words):
+        value = _ARABIC_UNITS.get(words[i]) or _ARABIC_TENS.get(words[i])
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if value is None:
+            digits.append(words[i])
+        elif value < 10 and after in ("عشر", "عشره"):
+            digits.append(str(value + 10))
+            i += 1
+        elif value < 10 and after.startswith("و") and after[1:] in _ARABIC_TENS:
+            digits.append(str(value + _ARABIC_TENS[after[1:]]))
+            i += 1
+        else:
+            digits.append(str(value))
+        i += 1
+    return digits
 
 
 _NUMBER_AND_MULTIPLIER = re.compile(r"(\d+(?:[.,]\d+)*)(?:\s+(\S+))?")
