@@ -21,11 +21,12 @@ from rag.answer.grounding import GroundingChecker, citation
 from rag.answer.names import NameMatcher, asked_names, names_across, naming_all, telling
 from rag.answer.quantities import COUNT_NOUNS, asked_counts, counted_noun, is_event_word
 from rag.answer.romanized import in_latin_letters
-from rag.text import detect_language, search_tokens
+from rag.text import detect_language, has_arabic, search_tokens
 from rag.types import Document, Passage
 
 DIFFER = {"ar": "تختلف الأرقام بين التقارير: ", "en": "The reports give different figures: "}
 AGREE = {"ar": "تتفق التقارير: ", "en": "The reports agree: "}
+ONE_REPORT = {"ar": "", "en": ""}
 ACCORDING_TO = {"ar": "بحسب", "en": "according to"}
 AND = {"ar": " و", "en": " and "}
 SEPARATOR = {"ar": "؛ ", "en": "; "}
@@ -129,9 +130,9 @@ class Figure:
 def reported_figures(question: str, passages: list[Passage], checker: GroundingChecker, bars: dict[str, float],
                      documents: dict[str, Document]) -> list[Figure]:
     """The figures the articles give for what the question counts, each with every article that
-    gives it: several values when the reports differ, one when they agree; [] unless two articles
-    give a figure. Each language's sentences are picked over its own bar (`bars`), the languages
-    taking turns. Only articles that name everything the question names count: 700 besieged in
+    gives it: several values when the reports differ, one when they agree or one article alone gives
+    one ([] when one article gives several). Each language's sentences are picked over its own bar
+    (`bars`), the languages taking turns. Only articles that name everything the question names count: 700 besieged in
     Deir ez-Zor is no figure for "how many were besieged in Aleppo". In another language than the
     question's, that is its names that can be checked there (rag.answer.names.names_across), and
     none is no check: such a question takes no figure from that language. What happened ("killed",
@@ -158,10 +159,10 @@ def reported_figures(question: str, passages: list[Passage], checker: GroundingC
             figure = figures.setdefault(value, Figure(value, []))
             if all(passages[r.passage - 1].doc_id != passage.doc_id for r in figure.reports):
                 figure.reports.append(Report(n, (start, end), _speaker(passage, start, end, own)))
-    # Two articles: within one article two figures are as often two different counts (a raid's dead
-    # and a month's) as two reports of one.
+    # One article's figures count only when it gives one: within one article two figures are as
+    # often two different counts (a raid's dead and a month's) as two reports of one.
     articles = {passages[r.passage - 1].doc_id for figure in figures.values() for r in figure.reports}
-    return list(figures.values())[:_MOST_FIGURES] if len(articles) > 1 else []
+    return list(figures.values())[:_MOST_FIGURES] if len(articles) > 1 or len(figures) == 1 else []
 
 
 def _subject(question: str) -> tuple[set[str], list[NameMatcher]]:
@@ -194,14 +195,19 @@ def figures_text(figures: list[dict], language: str) -> str:
         return AND[language].join(speaker + "".join(f" [{n}]" for n in sorted(numbers))
                                   for speaker, numbers in by_speaker.items())
 
-    lead = DIFFER if len(figures) > 1 else AGREE
+    lead = DIFFER if len(figures) > 1 else AGREE if len(figures[0]["sources"]) > 1 else ONE_REPORT
     return lead[language] + SEPARATOR[language].join(
         f"{figure['shown']} {ACCORDING_TO[language]} {sources(figure)}" for figure in figures) + "."
 
 
 def _speaker(passage: Passage, start: int, end: int, language: str) -> str:
     """Who gave the sentence: its speaker, else the outlet, else the article's title; for an
-    English answer, a person's Arabic name in Latin letters."""
+    English answer, a person's Arabic name in Latin letters, and an article in Arabic that names
+    no one by its language and date rather than its title."""
     chain = citation(0, passage, (start, end)).attribution
-    speaker = chain["speaker"] or chain["outlet"] or passage.title
-    return in_latin_letters(speaker) if language == "en" else speaker
+    speaker = chain["speaker"] or chain["outlet"]
+    if language != "en":
+        return speaker or passage.title
+    if speaker or not has_arabic(passage.title):
+        return in_latin_letters(speaker or passage.title)
+    return f"an article in Arabic ({chain['date']})" if chain["date"] else "an article in Arabic"
