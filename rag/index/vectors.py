@@ -16,8 +16,8 @@ applied inside FAISS before its top-k is cut.
 
 from __future__ import annotations
 
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
