@@ -63,7 +63,7 @@ class NameMatcher:
         self.acronym = name.isupper()  # "UN", "SOHR": translated across scripts, spelled out
         self.place_names = other_script(name)
         self.in_region = bool(self.place_names) and in_region(name)
-        self._arabic = has_arabic(name)
+        self._bare = _bare(self.name) if has_arabic(name) else ""  # without its article or particle
 
     @property
     def crosses_scripts(self) -> bool:
@@ -82,9 +82,10 @@ class NameMatcher:
         if self.names_the_place(text):
             return True
         for word in letter_words(text):
-            if normalise(word) == self.name or word[:1].isupper() and word.lower() in self.spellings:
+            folded = normalise(word)
+            if folded == self.name or word[:1].isupper() and word.lower() in self.spellings:
                 return True
-            if self._arabic and not word[:1].isascii() and _bare(normalise(word)) == _bare(self.name):
+            if self._bare and not word[:1].isascii() and _bare(folded) == self._bare:
                 return True
             if self.crosses_scripts:
                 key = _skeleton(word)
@@ -97,7 +98,7 @@ class NameMatcher:
         """In Arabic script a short skeleton is not enough, the word must be the same (whatever
         particle it carries: «بحلب» is Aleppo): «طبق» "applied" has the consonants of «الطبقة»
         (Tabqa). Longer ones still bridge spellings («ديمستورا», «دي ميستورا»)."""
-        return len(self.key) < _MIN_SUFFIX and self._arabic and not word[:1].isascii()
+        return len(self.key) < _MIN_SUFFIX and bool(self._bare) and not word[:1].isascii()
 
 
 def naming_all(question: str, names: list[NameMatcher], texts: dict[str, tuple[str, str]]) -> set[str]:
