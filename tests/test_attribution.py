@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from rag.ingest.attribution import attribute
-from rag.answer.quantities import asked_counts
+from rag.answer.quantities import asked_counts, number_values
 from tests.conftest import REPO
 
 
@@ -64,6 +64,17 @@ def test_a_count_written_in_words_is_read_as_its_number():
     assert asked_counts("كم مدنياً أصيب في الغارة؟", "قتل ثمانية مدنيين وأصيب خمسة وعشرون مدنياً") == [25.0]
     assert asked_counts("كم طفلاً قتل؟", "قتل ثمانية عشر طفلاً") == [18.0]
     assert asked_counts(killed, "One of the civilians was killed") == []  # "one of" is no count
+
+
+def test_a_count_of_some_of_them_does_not_hide_what_happened_and_spaced_thousands_are_one_number():
+    besieged = "How many civilians were besieged in eastern Aleppo?"
+    killed_sentence = "At least 51 civilians including four children were killed in air raids on Aleppo"
+    assert asked_counts(besieged, killed_sentence) == []  # the dead are not the besieged
+    assert asked_counts("How many civilians were killed?", killed_sentence) == [51.0]
+    assert asked_counts("كم مدنياً قتل؟", "قتل 20 مدنياً بينهم 5 أطفال في القصف") == [20.0]
+    trapped = "no longer able to offer medical care to around 300 000 civilians trapped in the east"
+    assert asked_counts(besieged, trapped) == [300000.0]  # not "000 civilians", 0
+    assert number_values(trapped) >= {"300000"}
 
 
 def test_people_are_counted_by_any_group_of_people_and_an_execution_is_no_mere_death():

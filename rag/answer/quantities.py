@@ -29,11 +29,15 @@ _NUMBER_WORDS = frozenset(search_tokens(
 _WEEKDAYS_LIKE_NUMBERS = "الاثنين|الثلاثاء|الاربعاء"  # Monday..Wednesday are "the two/three/four"
 _YEAR = r"\b(?:1[89]|20)\d\d\b"
 _DATE = re.compile(rf"{_YEAR}|\d{{1,2}}\s*(?:من شهر\s*)?(?:{_MONTHS})\b|\b(?:{_WEEKDAYS_LIKE_NUMBERS})\b")
+# Thousands set apart by a space, as French and some English writing does: "300 000 civilians".
+_THOUSANDS_SPACED = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d.,])")
 # Questions whose answer is a number.
 _QUANTITY = re.compile(r"(^|\s)كم(\s|$)|how (many|much)|number of|عدد|نسبة|percentage|share", re.IGNORECASE)
 # A question about a share is answered by a percentage ("4 – 5 %", "95%", "30 بالمئة").
 _SHARE = re.compile(r"نسبة|percentage|share|proportion|how much of\b", re.IGNORECASE)
 _PERCENT = {"%", "بالمئة", "بالمائة", "percent", "per"}  # ... or by a fraction (_FRACTIONS)
+# Words that open a count of some of those just counted: "51 civilians including 4 children", «بينهم 4 أطفال».
+_INCLUDING = frozenset(normalise("including among بينهم منهم بينها منها").split())
 COUNT_WINDOW = 3  # tokens either side of a number: "250 ألف مدني"
 # Words either side of a number where what happened to those counted is read: an Arabic verb comes
 # first, with its subject between ("أعدمت قوات النظام والمليشيات ميدانياً 67 رجلاً"); an English one
@@ -107,7 +111,7 @@ def asked_counts(question: str, text: str) -> list[float]:
     head = counted_noun(question)
     event = _event(search_tokens(question))
     share = bool(_SHARE.search(question))
-    words = _in_digits(_DATE.sub(" ", normalise(text)).replace("%", " % ").split())
+    words = _in_digits(_thousands_joined(_DATE.sub(" ", normalise(text))).replace("%", " % ").split())
     values = []
     for i, word in enumerate(words):
         if share and (fraction := next((_FRACTIONS[form] for form in _with_conjunction_off(word) if form in _FRACTIONS),
@@ -123,6 +127,10 @@ def asked_counts(question: str, text: str) -> list[float]:
         if counts_it and _event_of_count(words, i) == event:
             values.append(float(digits) * multiplier)
     return values
+
+
+def _thousands_joined(text: str) -> str:
+    return _THOUSANDS_SPACED.sub(lambda number: number[0].replace(" ", ""), text)
 
 
 def _in_digits(words: list[str]) -> list[str]:
@@ -153,7 +161,7 @@ def number_values(text: str) -> set[str]:
     """Each number of a text as written (thousands' commas dropped) and, when "ألف", "thousand" or
     "million" follows it, as its value: "100 ألف" -> {"100", "100000"} holds "100,000"'s {"100000"}."""
     values = set()
-    for digits, after in _NUMBER_AND_MULTIPLIER.findall(normalise(text)):
+    for digits, after in _NUMBER_AND_MULTIPLIER.findall(_thousands_joined(normalise(text))):
         digits = digits.replace(",", "")
         values.add(digits)
         if after in _MULTIPLIERS and re.fullmatch(r"\d+(\.\d+)?", digits):
@@ -178,12 +186,13 @@ def _event(tokens: list[str]) -> str | None:
 def _event_of_count(words: list[str], i: int) -> str | None:
     """What happened to those the number words[i] counts: the event word nearest to it, on either
     side, within EVENT_WINDOW words and not past another number, which has events of its own
-    ("the death toll at 85 adding that 50 civilians were also wounded": 50 were wounded)."""
+    ("the death toll at 85 adding that 50 civilians were also wounded": 50 were wounded), unless
+    that number counts some of them ("51 civilians including four children were killed")."""
     sides = (range(i - 1, max(-1, i - 1 - EVENT_WINDOW), -1), range(i + 1, min(len(words), i + 1 + EVENT_WINDOW)))
     nearest = []
     for side in sides:
         for j in side:
-            if words[j][:1].isdigit():
+            if words[j][:1].isdigit() and not (j > i and words[j - 1] in _INCLUDING):
                 break
             if (found := _event(search_tokens(words[j]))) is not None:
                 nearest.append((abs(j - i), found))
