@@ -303,6 +303,17 @@ def test_reports_that_agree_on_a_figure_are_all_cited(tmp_path, embedder):
     assert {cited[source["citation"]] for source in figure["sources"]} == {"a.txt", "b.txt"}
 
 
+def test_when_more_figures_are_given_than_shown_those_several_articles_agree_on_are_kept(tmp_path, embedder):
+    single = [(f"{n}.txt", f"The chemical attack on Khan Sheikhoun killed {n} people, the Observatory said.", "en")
+              for n in (51, 52, 53, 54, 55, 57, 59, 61)]
+    agreeing = [(name, f"In the town of Khan Sheikhoun, medics and rescuers counted 86 people killed by the gas, {who}.", "en")
+                for name, who in (("a.txt", "Reuters reported"), ("b.txt", "a doctor told the press"))]
+    answer = _extractive_over(tmp_path, embedder, single + agreeing).ask(
+        "How many people were killed in the chemical attack on Khan Sheikhoun according to the reports?")
+    assert len(answer.figures) == 6 and answer.figures[0]["value"] == 86.0
+    assert len(answer.figures[0]["sources"]) == 2
+
+
 def test_figures_are_gathered_from_reports_spelling_a_name_differently(tmp_path, embedder):
     """"Khan Sheikhun" is the "Khan Sheikhoun" of the question; the counted noun ("people") is read
     beside the number only: the article need not hold it anywhere else."""

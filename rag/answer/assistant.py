@@ -44,7 +44,7 @@ History = list[dict[str, str]]  # [{"role": "user"|"assistant", "content": ...}]
 PASSAGES = 5
 FIGURE_PASSAGES = 20  # searched in each language for other reports' figures on a "how many" question
 REPORT_PASSAGES = 20  # searched in each language for the articles a question about "the reports" asks for
-NAMED_PASSAGES = 50  # ... when it names something: the articles that name it are listed, however far down
+NAMED_PASSAGES = 50  # ... when it names something: the articles (or figures) that name it count, however far down
 FOCUSED_PASSAGES = 1  # sentence windows given to the model: measured best for the 1.5B model
 _META_QUESTION = re.compile(
     r"system prompt|your (instructions|prompt|rules)|ignore (all |the )?(previous|above)|"
@@ -218,7 +218,8 @@ class Assistant:
         """The count asked about as every article gives it, each figure with who gave it [n], and
         whether the reports differ or agree. Searched deeper than one answer needs: the other
         report is rarely among the first passages."""
-        passages = self._each_language(question, FIGURE_PASSAGES, filters)
+        named = question_names(question, [])  # an English question's, by their capitals: searched deeper
+        passages = self._each_language(question, NAMED_PASSAGES if named else FIGURE_PASSAGES, filters)
         passages += self._spelled_out(self._names_across(question, passages), passages, filters)
         figures = reported_figures(question, passages, self.checker, self._gathering_bars(question),
                                    self.retriever.index.documents)
