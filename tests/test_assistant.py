@@ -314,6 +314,21 @@ def test_when_more_figures_are_given_than_shown_those_several_articles_agree_on_
     assert len(answer.figures[0]["sources"]) == 2
 
 
+def test_one_articles_figure_answers_when_the_quoted_answer_gives_no_count_of_what_was_asked(tmp_path, embedder):
+    """The best quotes are about the exodus but count no one who fled; one article gives the count."""
+    reports = [("a.txt", "Tens of thousands of people have fled eastern Aleppo in recent days, aid groups said. "
+                         "Up to 300000 people are still trapped in eastern Aleppo.", "en"),
+               ("b.txt", "وفر أكثر من 50 ألف شخص من شرق حلب خلال الأيام الأخيرة بحسب المرصد السوري.", "ar"),
+               ("c.txt", "A new public library opened in Damascus with thousands of books for children.", "en")]
+    assistant = _extractive_over(tmp_path, embedder, reports)
+    answer = assistant.ask("How many people fled eastern Aleppo?")
+    assert [figure["value"] for figure in answer.figures] == [50000.0] and not answer.disagreement
+    assert answer.text.startswith("50,000 according to") and "agree" not in answer.text
+    assert {c.doc_id for c in answer.citations} == {"b.txt"}
+    quoted = assistant.ask("How many people are still trapped in eastern Aleppo?")  # the quote gives the count
+    assert not quoted.figures and "300000" in quoted.text
+
+
 def test_figures_are_gathered_from_reports_spelling_a_name_differently(tmp_path, embedder):
     """"Khan Sheikhun" is the "Khan Sheikhoun" of the question; the counted noun ("people") is read
     beside the number only: the article need not hold it anywhere else."""

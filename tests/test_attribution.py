@@ -77,6 +77,14 @@ def test_a_count_of_some_of_them_does_not_hide_what_happened_and_spaced_thousand
     assert number_values(trapped) >= {"300000"}
 
 
+def test_thousands_and_the_rest_joined_by_and_are_one_number():
+    sentence = "ومنذ 15 نوفمبر، قُتل ألف و71 مدنياً وأصيب آلاف آخرون بجروح"
+    assert asked_counts("كم مدنياً قتل منذ 15 نوفمبر؟", sentence) == [1071.0]  # not 71, nor "ألف" alone
+    assert asked_counts("كم مدنياً قتل؟", "قتل 3 آلاف و500 مدني") == [3500.0]
+    assert number_values(sentence) >= {"1071", "71"}  # a quote may give the whole or the part as written
+    assert asked_counts("كم مدنياً محاصراً؟", "هناك 100 ألف مدني محاصر و20 طفلاً") == [100000.0]
+
+
 def test_people_are_counted_by_any_group_of_people_and_an_execution_is_no_mere_death():
     executed = "How many people did regime forces execute in Aleppo?"
     assert asked_counts(executed, "كما أعدمت قوات النظام والمليشيات ميدانياً 67 رجلاً") == [67.0]

@@ -31,7 +31,7 @@ from rag.answer.prompts import (ABSTAIN, ANSWER_PROMPT, CONDENSE_PROMPT, LANGUAG
                          QUOTING_BOTH_LANGUAGES, QUOTING_OTHER_LANGUAGE, REFUSE_META, UNSUPPORTED_LANGUAGE,
                          format_passages)
 from rag.answer.names import NameMatcher, asked_places, question_names, telling
-from rag.answer.quantities import asks_how_many, years
+from rag.answer.quantities import asked_counts, asks_how_many, years
 from rag.answer.reports import (ACCORDING_TO, asks_about_reports, figures_text, full_text, reported_figures,
                                 reports)
 from rag.search.retriever import Retriever
@@ -95,7 +95,7 @@ class Assistant:
         # Gathered even after a "not found" from one window: passages passed the gate, and the
         # reports of several articles rest on the calibrated picks, not on the small model's reading.
         if asks_how_many(standalone):
-            answer = self._compare_figures(standalone, filters, language) or answer
+            answer = self._compare_figures(standalone, filters, language, lone=not _gives_count(standalone, answer)) or answer
         elif asks_about_reports(standalone):
             answer = self._gather_reports(standalone, filters, language) or answer
         answer.question = standalone
@@ -214,15 +214,17 @@ class Assistant:
             answer.text = f"{QUOTING_OTHER_LANGUAGE[language]}\n{answer.text}"
         return answer
 
-    def _compare_figures(self, question: str, filters: dict[str, Any] | None, language: str) -> Answer | None:
+    def _compare_figures(self, question: str, filters: dict[str, Any] | None, language: str,
+                         lone: bool) -> Answer | None:
         """The count asked about as every article gives it, each figure with who gave it [n], and
-        whether the reports differ or agree. Searched deeper than one answer needs: the other
-        report is rarely among the first passages."""
+        whether the reports differ or agree; or (`lone`: the answer so far has no count of it) as
+        the one article that gives it. Searched deeper than one answer needs: the other report is
+        rarely among the first passages."""
         named = question_names(question, [])  # an English question's, by their capitals: searched deeper
         passages = self._each_language(question, NAMED_PASSAGES if named else FIGURE_PASSAGES, filters)
         passages += self._spelled_out(self._names_across(question, passages), passages, filters)
         figures = reported_figures(question, passages, self.checker, self._gathering_bars(question),
-                                   self.retriever.index.documents)
+                                   self.retriever.index.documents, lone)
         if not figures:
             return None
         kept = [(AnswerSentence(f"{figure.shown(language)} {ACCORDING_TO[language]} {report.speaker}", [report.passage],
@@ -345,6 +347,12 @@ def _checked_input(question: Any, history: Any) -> tuple[str, History]:
 def _answer_language(question: str) -> str:
     language = detect_language(question)
     return language if language in LANGUAGE_NAMES else "en"
+
+
+def _gives_count(question: str, answer: Answer) -> bool:
+    """Whether the answer gives a count of what the question counts ("50 ألف شخص" fled, not
+    "300000 people ... trapped")."""
+    return not answer.abstained and any(asked_counts(question, sentence.text) for sentence in answer.sentences)
 
 
 def _first_span(kept, n: int) -> tuple[int, int]:

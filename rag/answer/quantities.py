@@ -31,6 +31,9 @@ _YEAR = r"\b(?:1[89]|20)\d\d\b"
 _DATE = re.compile(rf"{_YEAR}|\d{{1,2}}\s*(?:من شهر\s*)?(?:{_MONTHS})\b|\b(?:{_WEEKDAYS_LIKE_NUMBERS})\b")
 # Thousands set apart by a space, as French and some English writing does: "300 000 civilians".
 _THOUSANDS_SPACED = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d.,])")
+# Thousands and the rest joined by "and", as Arabic writes them (normalised): «ألف و71» is 1071,
+# «3 آلاف و500» 3500.
+_THOUSANDS_AND = re.compile(r"(?:(?<![\d.,])(\d{1,3}) )?(?:الف|الاف) و ?(\d{1,3})(?![\d.,])")
 # Questions whose answer is a number.
 _QUANTITY = re.compile(r"(^|\s)كم(\s|$)|how (many|much)|number of|عدد|نسبة|percentage|share", re.IGNORECASE)
 # A question about a share is answered by a percentage ("4 – 5 %", "95%", "30 بالمئة").
@@ -130,6 +133,11 @@ def asked_counts(question: str, text: str) -> list[float]:
 
 
 def _thousands_joined(text: str) -> str:
+    """Normalised text with each number written in parts as one: "300 000", «ألف و71» -> "1071"."""
+    return _THOUSANDS_AND.sub(lambda number: str(int(number[1] or 1) * 1000 + int(number[2])), _spaces_joined(text))
+
+
+def _spaces_joined(text: str) -> str:
     return _THOUSANDS_SPACED.sub(lambda number: number[0].replace(" ", ""), text)
 
 
@@ -159,9 +167,11 @@ _NUMBER_AND_MULTIPLIER = re.compile(r"(\d+(?:[.,]\d+)*)(?:\s+(\S+))?")
 
 def number_values(text: str) -> set[str]:
     """Each number of a text as written (thousands' commas dropped) and, when "ألف", "thousand" or
-    "million" follows it, as its value: "100 ألف" -> {"100", "100000"} holds "100,000"'s {"100000"}."""
-    values = set()
-    for digits, after in _NUMBER_AND_MULTIPLIER.findall(_thousands_joined(normalise(text))):
+    "million" follows it or it is written in parts («ألف و71»), as its value: "100 ألف" ->
+    {"100", "100000"} holds "100,000"'s {"100000"}."""
+    values, text = set(), _spaces_joined(normalise(text))
+    # Both «ألف و71» (1071) and its parts as written (71): a quote may give either.
+    for digits, after in _NUMBER_AND_MULTIPLIER.findall(f"{_thousands_joined(text)} {text}"):
         digits = digits.replace(",", "")
         values.add(digits)
         if after in _MULTIPLIERS and re.fullmatch(r"\d+(\.\d+)?", digits):

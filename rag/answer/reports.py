@@ -26,6 +26,7 @@ from rag.types import Document, Passage
 
 DIFFER = {"ar": "تختلف الأرقام بين التقارير: ", "en": "The reports give different figures: "}
 AGREE = {"ar": "تتفق التقارير: ", "en": "The reports agree: "}
+ONE_REPORT = {"ar": "", "en": ""}  # one article's figure: nothing to agree or differ with
 ACCORDING_TO = {"ar": "بحسب", "en": "according to"}
 AND = {"ar": " و", "en": " and "}
 SEPARATOR = {"ar": "؛ ", "en": "; "}
@@ -130,10 +131,10 @@ class Figure:
 
 
 def reported_figures(question: str, passages: list[Passage], checker: GroundingChecker, bars: dict[str, float],
-                     documents: dict[str, Document]) -> list[Figure]:
+                     documents: dict[str, Document], lone: bool = False) -> list[Figure]:
     """The figures the articles give for what the question counts, each with every article that
     gives it: several values when the reports differ, one when they agree; [] unless two articles
-    give a figure. Each language's sentences are picked over its own bar (`bars`), the languages
+    give a figure, or (`lone`) one article gives one figure. Each language's sentences are picked over its own bar (`bars`), the languages
     taking turns. Only articles that name everything the question names count: 700 besieged in
     Deir ez-Zor is no figure for "how many were besieged in Aleppo". In another language than the
     question's, that is its names that can be checked there (rag.answer.names.names_across), and
@@ -162,9 +163,12 @@ def reported_figures(question: str, passages: list[Passage], checker: GroundingC
             if all(passages[r.passage - 1].doc_id != passage.doc_id for r in figure.reports):
                 figure.reports.append(Report(n, (start, end), _speaker(passage, start, end, own)))
     # Two articles: within one article two figures are as often two different counts (a raid's dead
-    # and a month's) as two reports of one. (Letting one article's only figure answer gained one
-    # multi-source question and cost the seed set 7 points of facts: "5" for "4 - 5 %".)
+    # and a month's) as two reports of one. One article's only figure answers when the caller has
+    # no count (`lone`): letting it replace every answer cost the seed set 7 points of facts
+    # ("5" for the quote "4 - 5 %").
     articles = {passages[r.passage - 1].doc_id for figure in figures.values() for r in figure.reports}
+    if lone and len(articles) == 1 and len(figures) == 1:
+        return list(figures.values())
     # The figures most articles give first: when there are more than can be shown, a figure two
     # outlets agree on is more likely the count asked about than one a single sentence gives.
     ranked = sorted(figures.values(), key=lambda figure: -len(figure.reports))
@@ -201,7 +205,7 @@ def figures_text(figures: list[dict], language: str) -> str:
         return AND[language].join(speaker + "".join(f" [{n}]" for n in sorted(numbers))
                                   for speaker, numbers in by_speaker.items())
 
-    lead = DIFFER if len(figures) > 1 else AGREE
+    lead = DIFFER if len(figures) > 1 else AGREE if len(figures[0]["sources"]) > 1 else ONE_REPORT
     return lead[language] + SEPARATOR[language].join(
         f"{figure['shown']} {ACCORDING_TO[language]} {sources(figure)}" for figure in figures) + "."
 
