@@ -136,6 +136,16 @@ def test_an_english_speaker_is_the_whole_noun_phrase_and_never_a_sentence_opener
     assert [a.speaker for a in attribute(sentence)] == [speaker]
 
 
+@pytest.mark.parametrize("sentence, speaker", [
+    ("An inquiry asks whether its air strikes near Manbij claimed more than 100 civilian lives.", None),
+    ("The raid on the market claimed the lives of 12 people.", None),
+    ("The Daesh-linked Aamaq news agency claimed 160 civilians were killed.", "The Daesh-linked Aamaq news agency"),
+    ("The attacks according to the source claimed the lives of two persons.", "the source"),
+])
+def test_a_toll_that_claimed_lives_is_no_report(sentence, speaker):
+    assert [a.speaker for a in attribute(sentence)] == ([speaker] if speaker else [])
+
+
 def test_a_speaker_named_by_surname_is_shown_by_the_full_name_the_article_gave_first():
     text = ("دعا بريتا حاجي حسن، رئيس المجلس المحلي، إلى حماية المدنيين. وقال حسن إن 250 ألف مدني محاصرون. "
             "وقال المرصد السوري إن القصف مستمر. وأضاف حسن أن عشرات قتلوا.")
