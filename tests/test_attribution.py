@@ -146,6 +146,15 @@ def test_a_toll_that_claimed_lives_is_no_report(sentence, speaker):
     assert [a.speaker for a in attribute(sentence)] == ([speaker] if speaker else [])
 
 
+def test_a_pronoun_a_quotes_first_word_or_a_noun_is_never_the_speaker():
+    text = ("The Syrian Observatory for Human Rights said 30 people were killed. "
+            "It warned that the death toll was likely to rise. "
+            "A rebel spokesman said The gangs resorted to chemical weapons. "
+            "The monitor cannot independently verify the reports.")
+    assert [a.speaker for a in attribute(text)] == [
+        "The Syrian Observatory for Human Rights", "The Syrian Observatory for Human Rights", "A rebel spokesman"]
+
+
 def test_a_speaker_named_by_surname_is_shown_by_the_full_name_the_article_gave_first():
     text = ("دعا بريتا حاجي حسن، رئيس المجلس المحلي، إلى حماية المدنيين. وقال حسن إن 250 ألف مدني محاصرون. "
             "وقال المرصد السوري إن القصف مستمر. وأضاف حسن أن عشرات قتلوا.")

@@ -47,13 +47,16 @@ _NO_SUBJECT = {"الانتباه", "النظر", "القول"}  # fixed phrases:
 _MAX_SPEAKER_WORDS = 8
 _NAME_WORDS = 4  # a person's full name; a longer speaker is a phrase ("the head of the local council")
 
+_EN_REPORTING = ("said says told reported reports added announced warned stated claimed relayed confirmed "
+                 "denied noted wrote explained stressed stresses condemned condemns urged urges").split()
 # "claimed the lives of 73", "claimed more than 100 civilian lives": a toll, not a report.
-_EN_VERB = re.compile(r"\b(said|says|told|reported|reports|added|announced|warned|stated|"
-                      r"claimed(?!\s+(?:[\w,]+\s+){0,5}?lives?\b)|relayed|"
-                      r"confirmed|denied|noted|wrote|explained|stressed|stresses|condemned|condemns|urged|urges)\b")
+_TOLL = r"(?!\s+(?:[\w,]+\s+){0,5}?lives?\b)"
+_EN_VERB = re.compile(r"\b(" + "|".join(verb + _TOLL * (verb == "claimed") for verb in _EN_REPORTING) + r")\b")
 _EN_BY = re.compile(r"\b(?:said|reported|announced|confirmed|claimed|stated)\s+by\s+((?:the\s+)?(?:[A-Z][\w'-]*\s?)+)")
 _EN_ACCORDING = re.compile(r"\baccording to\s+([^,.;:\"]{2,80})", re.IGNORECASE)
-_EN_PRONOUN_CONTINUES = re.compile(r"^\s*[\"“]?(he|she|they|it)\s+(said|added|told|says|noted|explained)\b", re.IGNORECASE)
+_EN_PRONOUN_CONTINUES = re.compile(r"^\s*[\"“]?(he|she|they|it)\s+" + _EN_VERB.pattern, re.IGNORECASE)
+# Words that open a quote, not a name, after its verb ('said This was horrific', 'said The gangs ...').
+_EN_NOT_NAMES = {"the", "a", "an", "this", "that", "these", "those", "it", "we", "i", "he", "she", "they", "there"}
 _EN_NOUN_WORDS = set("the a an of for and group monitor official officials spokesman spokeswoman ministry military "
                      "agency council member members source sources minister director head chief activists activist "
                      "observatory rights human state news media local opposition government army forces based "
@@ -153,11 +156,14 @@ def _english_speaker(sentence: str) -> tuple[str | None, bool]:
     if match := _EN_BY.search(sentence):  # "was announced by the Kurdish YPG militia"
         return _trimmed(match.group(1).split()), False
     for match in _EN_VERB.finditer(sentence):
+        if sentence[:match.start()].split()[-1:] in (["the"], ["its"], ["their"]):
+            continue  # a noun: "cannot verify the reports"
         after = re.match(r"\s+((?:[A-Z][\w.'-]*\s?){1,5})", sentence[match.end():])  # '"...," said John Smith'
         # "said Saturday": a day or a month after the verb is when, not who.
         name = after and _trimmed(list(takewhile(lambda word: word.strip(".,").lower() not in _EN_STOPS,
                                                  after.group(1).split())))
         inverted = match.group(1) not in ("told", "urged", "urges", "condemned", "condemns")  # their object is not the speaker
+        inverted = inverted and bool(name) and name.split()[0].lower() not in _EN_NOT_NAMES
         if name and inverted and not sentence[:match.start()].rstrip().endswith(("it", "he", "she", "they")):
             return name, False
         if speaker := _name_before(sentence[:match.start()]) or _leading_name(sentence[:match.start()]):
