@@ -291,6 +291,18 @@ def test_a_question_naming_a_year_no_article_covers_is_refused(extractive):
     assert refused.abstained and not refused.citations
 
 
+def test_a_year_excludes_an_article_dated_otherwise_but_not_an_undated_one(tmp_path, embedder):
+    """An undated article that does not name the year may still be about it (a paragraph of a
+    longer story); one dated in another year and not naming it is not."""
+    text = "The Panthers defense gave up just 308 points and led the league in interceptions with 24."
+    Indexer(tmp_path / "index", embedder).run([Document("undated.txt", "Panthers", text, "en")])
+    undated = Assistant(Retriever.open(tmp_path / "index", embedder=embedder), load_backend("extractive", Settings()))
+    assert "24" in undated.ask("How many interceptions did the Panthers defense have in 2015?").text
+    Indexer(tmp_path / "dated", embedder).run([Document("dated.txt", "Panthers", text, "en", {"date": "2012-01-05"})])
+    dated = Assistant(Retriever.open(tmp_path / "dated", embedder=embedder), load_backend("extractive", Settings()))
+    assert dated.ask("How many interceptions did the Panthers defense have in 2015?").abstained
+
+
 def test_reports_that_agree_on_a_figure_are_all_cited(tmp_path, embedder):
     reports = [("a.txt", "قال الدفاع المدني السوري إن 40 مدنياً قتلوا في قصف جوي على بلدة كفرنبل بريف إدلب أمس."),
                ("b.txt", "أفاد المرصد السوري لحقوق الإنسان بمقتل 40 مدنياً في قصف جوي على بلدة كفرنبل بريف إدلب."),

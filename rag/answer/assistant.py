@@ -118,8 +118,9 @@ class Assistant:
 
     def _covering(self, question: str, passages: list[Passage]) -> list[Passage]:
         """The passages, less those from articles that cannot answer a question naming a
-        year or a place: one that neither mentions the year nor is dated in it, or does not name
-        the place in either script. However alike the words, a corpus of 2016 reports holds nothing
+        year or a place: one dated in another year that does not mention the year (an undated one
+        may be a paragraph of a story told elsewhere), or one that does not name the place in
+        either script. However alike the words, a corpus of 2016 reports holds nothing
         on "the 2023 earthquake", and reports on Aleppo nothing on "the strike on Tabqa". (Only
         the region's towns, whose names the gazetteer holds whole: elsewhere a town's name is as
         often a smaller namesake's, or a person's, "Newton", "Manning"; rag.gazetteer.in_region.)"""
@@ -130,7 +131,7 @@ class Assistant:
         documents = self.retriever.index.documents
         dates = {passage.doc_id: passage.metadata.get("date", "") for passage in passages}
         texts = {doc_id: f"{documents[doc_id].title}\n{documents[doc_id].text}" for doc_id in dates}
-        covers = {doc_id: (not asked or bool(asked & years(f"{dates[doc_id]} {text}")))
+        covers = {doc_id: (not asked or not dates[doc_id] or bool(asked & years(f"{dates[doc_id]} {text}")))
                   and all(place.mentioned_in(text) for place in places) for doc_id, text in texts.items()}
         return [passage for passage in passages if covers[passage.doc_id]]
 
