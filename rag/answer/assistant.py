@@ -95,7 +95,8 @@ class Assistant:
         # Gathered even after a "not found" from one window: passages passed the gate, and the
         # reports of several articles rest on the calibrated picks, not on the small model's reading.
         if asks_how_many(standalone):
-            answer = self._compare_figures(standalone, filters, language, lone=not _gives_count(standalone, answer)) or answer
+            lone = not _gives_count(standalone, answer)  # one article's figure is better than none
+            answer = self._compare_figures(standalone, filters, language, lone) or answer
         elif asks_about_reports(standalone):
             answer = self._gather_reports(standalone, filters, language) or answer
         answer.question = standalone

@@ -162,9 +162,9 @@ def _english_speaker(sentence: str) -> tuple[str | None, bool]:
         # "said Saturday": a day or a month after the verb is when, not who.
         name = after and _trimmed(list(takewhile(lambda word: word.strip(".,").lower() not in _EN_STOPS,
                                                  after.group(1).split())))
-        inverted = match.group(1) not in ("told", "urged", "urges", "condemned", "condemns")  # their object is not the speaker
-        inverted = inverted and bool(name) and name.split()[0].lower() not in _EN_NOT_NAMES
-        if name and inverted and not sentence[:match.start()].rstrip().endswith(("it", "he", "she", "they")):
+        inverted = (match.group(1) not in ("told", "urged", "urges", "condemned", "condemns")  # their object is not the speaker
+                    and bool(name) and name.split()[0].lower() not in _EN_NOT_NAMES)
+        if inverted and not sentence[:match.start()].rstrip().endswith(("it", "he", "she", "they")):
             return name, False
         if speaker := _name_before(sentence[:match.start()]) or _leading_name(sentence[:match.start()]):
             return speaker, False  # "... the Observatory said"; "The Observatory, which ..., said"
@@ -217,9 +217,8 @@ def _leading_name(clause: str) -> str | None:
 def _one_phrase(words: list[str]) -> list[str]:
     """Up to the next determiner that no preposition introduces, or a reporting verb: there the
     sentence goes on ("according to Sputnik news agency the US warplanes ..."; not "the head of
-    the council"). A
-    phrase with neither determiner nor name is one word, or two when the second is a role word
-    ("local sources"; "according to reports tens of thousands ...": reports)."""
+    the council"). A phrase with neither determiner nor name is one word, or two when the second
+    is a role word ("local sources"; "according to reports tens of thousands ...": reports)."""
     if words and not (words[0][:1].isupper() or words[0].lower() in _EN_DETERMINERS):
         return words[:2] if len(words) > 1 and words[1].lower() not in _EN_DETERMINERS | {"of", "for", "and"} \
             and _names_someone(words[1]) else words[:1]
