@@ -114,8 +114,16 @@ def test_unrelated_question_abstains_without_calling_the_model(make_assistant):
 
 def test_model_saying_not_found_is_an_abstention_in_the_question_language(make_assistant):
     assistant, _ = make_assistant("NOT_FOUND")
-    answer = assistant.ask("كم عدد المدنيين المحاصرين في دير الزور بحسب المجلس المحلي؟")
+    answer = assistant.ask("ما الذي طالب به المجلس المحلي لمحافظة دير الزور؟")
     assert answer.abstained and answer.language == "ar" and "لا تتضمن" in answer.text
+
+
+def test_a_how_many_question_the_model_finds_nothing_for_gets_the_figure_one_article_gives(make_assistant):
+    """Figures rest on the calibrated picks, not on the small model's reading of one window."""
+    assistant, _ = make_assistant("NOT_FOUND")
+    answer = assistant.ask("كم عدد المدنيين المحاصرين في دير الزور بحسب المجلس المحلي؟")
+    assert not answer.abstained and [figure["value"] for figure in answer.figures] == [700.0]
+    assert answer.citations[0].doc_id == DEIR and "700" in answer.citations[0].quote
 
 
 def test_not_found_across_languages_leaves_the_decision_to_the_extractive_picks(make_assistant):
