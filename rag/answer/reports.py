@@ -135,9 +135,9 @@ def reported_figures(question: str, passages: list[Passage], checker: GroundingC
     """The figures the articles give for what the question counts, each with every article that
     gives it: several values when the reports differ, one when they agree; [] unless two articles
     give a figure, or (`lone`) one article gives one figure. Each language's sentences are picked
-    over its own bar (`bars`), the languages taking turns. Only articles that name everything the question names count: 700 besieged in
-    Deir ez-Zor is no figure for "how many were besieged in Aleppo". In another language than the
-    question's, that is its names that can be checked there (rag.answer.names.names_across), and
+    over its own bar (`bars`), the languages taking turns. Only articles that name everything the
+    question names count: 700 besieged in Deir ez-Zor is no figure for "how many were besieged in
+    Aleppo". In another language than the question's, that is its names that can be checked there (rag.answer.names.names_across), and
     none is no check: such a question takes no figure from that language. What happened ("killed",
     "بمقتل") is read beside the number instead, where the wording varies more."""
     own, by_language, names = detect_language(question), [], {}

@@ -54,9 +54,10 @@ _TOLL = r"(?!\s+(?:[\w,]+\s+){0,5}?lives?\b)"
 _EN_VERB = re.compile(r"\b(" + "|".join(verb + _TOLL * (verb == "claimed") for verb in _EN_REPORTING) + r")\b")
 _EN_BY = re.compile(r"\b(?:said|reported|announced|confirmed|claimed|stated)\s+by\s+((?:the\s+)?(?:[A-Z][\w'-]*\s?)+)")
 _EN_ACCORDING = re.compile(r"\baccording to\s+([^,.;:\"]{2,80})", re.IGNORECASE)
-_EN_PRONOUN_CONTINUES = re.compile(r"^\s*[\"“]?(he|she|they|it)\s+" + _EN_VERB.pattern, re.IGNORECASE)
+_EN_PRONOUNS = ("he", "she", "they", "it")
+_EN_PRONOUN_CONTINUES = re.compile(r"^\s*[\"“]?(" + "|".join(_EN_PRONOUNS) + r")\s+" + _EN_VERB.pattern, re.IGNORECASE)
 # Words that open a quote, not a name, after its verb ('said This was horrific', 'said The gangs ...').
-_EN_NOT_NAMES = {"the", "a", "an", "this", "that", "these", "those", "it", "we", "i", "he", "she", "they", "there"}
+_EN_NOT_NAMES = {"the", "a", "an", "this", "that", "these", "those", "we", "i", "there", *_EN_PRONOUNS}
 _EN_NOUN_WORDS = set("the a an of for and group monitor official officials spokesman spokeswoman ministry military "
                      "agency council member members source sources minister director head chief activists activist "
                      "observatory rights human state news media local opposition government army forces based "
@@ -164,7 +165,7 @@ def _english_speaker(sentence: str) -> tuple[str | None, bool]:
                                                  after.group(1).split())))
         inverted = (match.group(1) not in ("told", "urged", "urges", "condemned", "condemns")  # their object is not the speaker
                     and bool(name) and name.split()[0].lower() not in _EN_NOT_NAMES)
-        if inverted and not sentence[:match.start()].rstrip().endswith(("it", "he", "she", "they")):
+        if inverted and not sentence[:match.start()].rstrip().endswith(_EN_PRONOUNS):
             return name, False
         if speaker := _name_before(sentence[:match.start()]) or _leading_name(sentence[:match.start()]):
             return speaker, False  # "... the Observatory said"; "The Observatory, which ..., said"
