@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from rag.ingest.attribution import attribute
-from rag.answer.quantities import asked_counts, number_values
+from rag.answer.quantities import asked_counts, asked_thing, number_values
 from tests.conftest import REPO
 
 
@@ -75,6 +75,17 @@ def test_a_count_of_some_of_them_does_not_hide_what_happened_and_spaced_thousand
     trapped = "no longer able to offer medical care to around 300 000 civilians trapped in the east"
     assert asked_counts(besieged, trapped) == [300000.0]  # not "000 civilians", 0
     assert number_values(trapped) >= {"300000"}
+
+
+def test_what_a_question_counts_ends_at_its_first_function_word():
+    # Across languages the phrase is compared by meaning with the words around each count: the
+    # verb and what follows ("are the", "did Jared") are not what is counted.
+    assert asked_thing("How many interceptions are the Panthers defense credited with?") == "interceptions"
+    assert asked_thing("How many career sacks did Jared Allen have?") == "career sacks"
+    assert asked_thing("How many of the victims were children?") == "victims"
+    assert asked_thing("كم عدد المدنيين في حلب؟") == "عدد المدنيين"
+    assert asked_thing("What is the number of people in the city?") == "people"
+    assert asked_thing("Where did it happen?") == ""
 
 
 def test_thousands_and_the_rest_joined_by_and_are_one_number():

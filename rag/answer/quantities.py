@@ -11,7 +11,7 @@ import re
 
 from text_to_num import alpha2digit
 
-from rag.text import normalise, search_tokens
+from rag.text import is_stopword, normalise, search_tokens
 
 # Dates are numbers that do not answer "how many": a year, a day before a month's name, a weekday
 # (Gregorian and Levantine Arabic names, English names; matched on normalised text).
@@ -221,9 +221,15 @@ def is_event_word(token: str) -> bool:
 
 
 def asked_thing(question: str) -> str:
-    """The phrase naming what a "how many" question counts ('' if none is found)."""
+    """The phrase naming what a "how many" question counts ('' if none is found), up to its first
+    function word: "interceptions", not "interceptions are the" (the verb and what follows are
+    not what is counted, and across languages the phrase is compared by meaning)."""
     match = _ASKED_THING.search(question)
-    return next((group.strip(" ?؟") for group in match.groups() if group), "") if match else ""
+    phrase = next((group.strip(" ?؟") for group in match.groups() if group), "") if match else ""
+    content = [not is_stopword(word.strip(" ?؟,.،")) for word in phrase.split()]
+    start = content.index(True) if any(content) else 0  # "how many of the victims": "victims"
+    end = content.index(False, start) if False in content[start:] else len(content)
+    return " ".join(phrase.split()[start:end])
 
 
 def count_phrases(text: str) -> list[str]:
