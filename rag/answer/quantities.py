@@ -226,10 +226,11 @@ def asked_thing(question: str) -> str:
     not what is counted, and across languages the phrase is compared by meaning)."""
     match = _ASKED_THING.search(question)
     phrase = next((group.strip(" ?؟") for group in match.groups() if group), "") if match else ""
-    content = [not is_stopword(word.strip(" ?؟,.،")) for word in phrase.split()]
+    words = phrase.split()
+    content = [not is_stopword(word.strip(" ?؟,.،")) for word in words]
     start = content.index(True) if any(content) else 0  # "how many of the victims": "victims"
-    end = content.index(False, start) if False in content[start:] else len(content)
-    return " ".join(phrase.split()[start:end])
+    end = content.index(False, start) if False in content[start:] else len(words)
+    return " ".join(words[start:end])
 
 
 def count_phrases(text: str) -> list[str]:
