@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import random
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +47,15 @@ def open_assistant(documents: list[Document], embedder: Embedder, folder: Path) 
     Indexer(folder, embedder, progress_bar=True).run(documents)
     settings = Settings.from_env(llm="extractive")
     return Assistant(Retriever.open(folder, embedder=embedder), load_backend("extractive", settings), settings)
+
+
+@contextmanager
+def xquad_assistant(data: Path, cache: Path | None, embedder: Embedder) -> Iterator[Assistant]:
+    """An extractive assistant over xquad-dev's Arabic paragraphs, indexed once under `cache`
+    (or in a temporary folder removed afterwards)."""
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = (cache or Path(temporary)) / embedder.model_name.replace("/", "_") / "xquad-dev" / "index"
+        yield open_assistant(squad_documents(data / XQUAD.format("ar")), embedder, folder)
 
 
 def gate(assistant: Assistant, questions: list[str]) -> tuple[np.ndarray, np.ndarray]:

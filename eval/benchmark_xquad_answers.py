@@ -11,11 +11,9 @@ is built once (kept with `--cache`).
 from __future__ import annotations
 
 import statistics
-import tempfile
-from pathlib import Path
 
 from embeddings import Embedder
-from eval.benchmark_gate import open_assistant, squad_documents
+from eval.benchmark_gate import xquad_assistant
 from eval.benchmark_retrieval import XQUAD, benchmark_arguments, read_set
 from eval.runner import EvalRun
 from rag.config import Settings
@@ -37,9 +35,7 @@ def main() -> None:
     _, arabic = read_set(args.data, XQUAD.format("ar"), XQUAD.format("ar"))
     _, english = read_set(args.data, XQUAD.format("ar"), XQUAD.format("en"))
     references = {q.id: q.answers for q in arabic}
-    with tempfile.TemporaryDirectory() as temporary:
-        cache = (args.cache or Path(temporary)) / embedder.model_name.replace("/", "_") / "xquad-dev" / "index"
-        assistant = open_assistant(squad_documents(args.data / XQUAD.format("ar")), embedder, cache)
+    with xquad_assistant(args.data, args.cache, embedder) as assistant:
         assistant.backend = load_backend(args.llm, assistant.settings)
         judge, rows = EvalRun(assistant, progress_bar=False), []
         for question in english[:args.questions]:

@@ -13,13 +13,11 @@ the unrelated ones.
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 
 import numpy as np
 
 from embeddings import Embedder
-from eval.benchmark_gate import open_assistant, squad_documents
+from eval.benchmark_gate import xquad_assistant
 from eval.benchmark_retrieval import XQUAD, benchmark_arguments, read_set
 from rag.config import Settings
 
@@ -45,9 +43,7 @@ def main() -> None:
     args = benchmark_arguments(__doc__).parse_args()
     embedder = Embedder(Settings.from_env(embedding_model=args.model).embedding_model)
     _, questions = read_set(args.data, XQUAD.format("ar"), XQUAD.format("en"))
-    with tempfile.TemporaryDirectory() as temporary:
-        folder = (args.cache or Path(temporary)) / embedder.model_name.replace("/", "_") / "xquad-dev" / "index"
-        assistant = open_assistant(squad_documents(args.data / XQUAD.format("ar")), embedder, folder)
+    with xquad_assistant(args.data, args.cache, embedder) as assistant:
         right, unrelated = best_sentence_scores(assistant, questions)
     print(f"{embedder.model_name}: {len(right)} English questions over Arabic paragraphs, {len(unrelated)} other paragraphs")
     bars = np.round(np.arange(0.20, 0.80, 0.01), 2)
