@@ -14,13 +14,11 @@ less other counts admitted).
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 
 import numpy as np
 
 from embeddings import Embedder
-from eval.benchmark_gate import open_assistant, squad_documents
+from eval.benchmark_gate import xquad_assistant
 from eval.benchmark_retrieval import XQUAD, benchmark_arguments, read_set
 from rag.answer.quantities import asked_thing, asks_how_many, count_phrases
 from rag.config import Settings
@@ -29,7 +27,7 @@ from rag.text import normalise
 SEARCHED = 5
 
 
-def count_similarities(assistant, embedder: Embedder, questions, references) -> tuple[np.ndarray, np.ndarray]:
+def count_similarities(assistant, questions, references) -> tuple[np.ndarray, np.ndarray]:
     """Per question, the similarity of its counted thing to each right count phrase and to each other one."""
     right, other = [], []
     for question in questions:
@@ -39,8 +37,7 @@ def count_similarities(assistant, embedder: Embedder, questions, references) -> 
         phrases = sorted({phrase for passage in passages for phrase in count_phrases(passage.text)})
         if not thing or not phrases:
             continue
-        vectors = embedder.encode_documents([thing] + phrases)
-        for phrase, similarity in zip(phrases, vectors[1:] @ vectors[0]):
+        for phrase, similarity in zip(phrases, assistant.checker.count_similarities(thing, phrases)):
             (right if any(answer in phrase for answer in answers) else other).append(float(similarity))
     return np.array(right), np.array(other)
 
@@ -52,10 +49,8 @@ def main() -> None:
     _, english = read_set(args.data, XQUAD.format("ar"), XQUAD.format("en"))
     references = {question.id: question.answers for question in arabic}
     counting = [question for question in english if asks_how_many(question.question)]
-    with tempfile.TemporaryDirectory() as temporary:
-        folder = (args.cache or Path(temporary)) / embedder.model_name.replace("/", "_") / "xquad-dev" / "index"
-        assistant = open_assistant(squad_documents(args.data / XQUAD.format("ar")), embedder, folder)
-        right, other = count_similarities(assistant, embedder, counting, references)
+    with xquad_assistant(args.data, args.cache, embedder) as assistant:
+        right, other = count_similarities(assistant, counting, references)
     print(f"{embedder.model_name}: {len(counting)} English 'how many' questions over Arabic paragraphs, "
           f"{len(right)} right count phrases, {len(other)} other count phrases")
     print(f"right: median {np.median(right):.3f}, p25 {np.percentile(right, 25):.3f}; "

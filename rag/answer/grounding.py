@@ -162,11 +162,16 @@ class GroundingChecker:
         unique = sorted({phrase for found in phrases.values() for phrase in found})
         if not by_meaning or not thing or not unique:
             return counted
-        vectors = self.embedder.encode_documents([thing] + unique)
-        similarity = dict(zip(unique, vectors[1:] @ vectors[0]))
+        similarity = dict(zip(unique, self.count_similarities(thing, unique)))
         for i in by_meaning:
             counted[i] = any(similarity[phrase] >= self.calibration.min_count_similarity for phrase in phrases[i])
         return counted
+
+    def count_similarities(self, thing: str, phrases: list[str]) -> np.ndarray:
+        """How near in meaning each count phrase ("مع 24 اعتراضاً ومتمتعاً") is to what the question
+        counts ("interceptions"): what `min_count_similarity` bars (eval.calibrate_counts)."""
+        vectors = self.embedder.encode_documents([thing] + phrases)
+        return vectors[1:] @ vectors[0]
 
     def question_terms(self, question: str, languages: set[str]) -> dict[str, set[str]]:
         """The question's stemmed words in each passage language (translated where it differs)."""
