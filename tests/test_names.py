@@ -4,7 +4,8 @@ import pytest
 from rag import Retriever
 from rag.answer.assistant import Assistant
 from rag.answer.llm.backends import load_backend
-from rag.answer.names import NameMatcher, asked_names, names_across, naming_all, question_names, telling
+from rag.answer.names import (NameMatcher, asked_names, asked_places, names_across, naming_all, question_names,
+                              telling)
 from rag.answer.romanized import in_latin_letters
 from rag.config import Settings
 from rag.index.indexer import Indexer
@@ -15,6 +16,7 @@ def test_a_question_names_things_by_their_last_word_and_its_first_word_is_no_nam
     assert asked_names("Which articles mention the UN envoy Staffan de Mistura?") == ["UN", "Mistura"]
     assert asked_names("Which articles report the airstrikes on the hospital in Kafr Hamra?") == ["Hamra"]
     assert asked_names("Who called for the protection of besieged civilians?") == []
+    assert asked_names("What did Assad's forces shell?") == ["Assad"]  # not "s"
     assert asked_names("من طالب بحماية المدنيين المحاصرين؟") == []
 
 
@@ -42,6 +44,17 @@ def test_a_place_is_matched_by_its_own_name_in_the_other_script():
     assert NameMatcher("Brussels").mentioned_in("مؤتمر بروكسل للمانحين")
     assert NameMatcher("Deir ez-Zor").mentioned_in("في دير الزور") and NameMatcher("الرقة").mentioned_in("strikes on Raqqa")
     assert not NameMatcher("Council").place_names and not NameMatcher("Syrian").place_names
+
+
+def test_a_place_named_in_several_words_is_asked_about_whole():
+    # "Zor" alone names no place; "Deir ez-Zor" does, in any of its spellings and scripts.
+    [deir] = asked_places("How many civilians were killed in Deir ez-Zor's districts in September?", [])
+    assert deir.in_region
+    for mention in ("clashes in Deir ez-Zor city", "fighting in Deir Ezzor", "قصف على دير الزور"):
+        assert deir.mentioned_in(mention)
+    assert not deir.mentioned_in("قالت وزارة الدفاع الروسية")  # «وزارة» reads "zr", as "Zor" does
+    [khan] = asked_places("What happened in Khan Sheikhoun?", [])
+    assert khan.in_region and khan.mentioned_in("the attack on Khan Shaykhun") and khan.mentioned_in("هجوم خان شيخون")
 
 
 def test_in_arabic_script_a_short_name_must_be_the_same_word_not_only_the_same_consonants():
@@ -133,6 +146,7 @@ def test_an_arabic_questions_names_are_the_words_other_texts_write_as_names():
 def test_an_article_that_does_not_name_the_asked_town_of_the_region_cannot_answer(bilingual):
     in_homs = bilingual._search("Who met rebel leaders to discuss a ceasefire in Homs?", 5, None)
     assert in_homs == []  # every article is on Aleppo: none can say what happened in Homs
+    assert bilingual._search("Who met rebel leaders to discuss a ceasefire in Deir ez-Zor?", 5, None) == []
     in_aleppo = bilingual._search("Who met rebel leaders to discuss a ceasefire in Aleppo?", 5, None)
     assert {passage.doc_id for passage in in_aleppo} == {"en-named", "en-unnamed", "ar-named", "ar-other"}
     # A town far from the region may be a namesake's, or a person's: it does not filter.

@@ -24,6 +24,7 @@ from rag.translation import MIN_SKELETON, consonant_skeleton
 
 # Capitalised words, perhaps joined by a lower-case particle: "Staffan de Mistura", "Deir ez-Zor".
 _NAME = re.compile(r"\b[A-Z][\w']*(?:[\s-]+(?:(?:al|el|ez|ad|as|ar|de|bin|ibn|abu)[\s-]+)?[A-Z][\w']*)*")
+_POSSESSIVE = re.compile(r"'s$")  # "Deir ez-Zor's districts": the name is "Deir ez-Zor"
 # A skeleton this long may end a longer one: a particle or article joined to the name.
 _MIN_SUFFIX = 4
 # The particles and article an Arabic word may carry: «والطبقة», «بحلب», «للمعارضة».
@@ -38,13 +39,18 @@ def _bare(word: str) -> str:
 def asked_names(question: str) -> list[str]:
     """Each name of the question by its last word ("Staffan de Mistura" -> "Mistura", "Kafr Hamra"
     -> "Hamra"): the first word is often a given name or a kind of place (Kafr, Khan, Deir) that
-    other names share. The question's first word is capitalised whatever it is, so it is no name."""
+    other names share."""
+    return list(dict.fromkeys(words[-1] for words in _name_words(question)))
+
+
+def _name_words(question: str) -> list[list[str]]:
+    """The words of each name of the question. Its first word is capitalised whatever it is, so it is no name."""
     names = []
     for match in _NAME.finditer(question):
-        words = letter_words(match.group(0))[1 if match.start() == 0 else 0:]
+        words = letter_words(_POSSESSIVE.sub("", match.group(0)))[1 if match.start() == 0 else 0:]
         if words and not is_stopword(words[-1].lower()):
-            names.append(words[-1])
-    return list(dict.fromkeys(names))
+            names.append(words)
+    return names
 
 
 @lru_cache(maxsize=65_536)
@@ -57,12 +63,16 @@ class NameMatcher:
     place its own name in the other script ("Aleppo" «حلب», rag.gazetteer), and for an Arabic
     word its romanized spelling («المعادي» "Maadi", rag.answer.romanized)."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, place: str | None = None) -> None:
+        """`place`: the whole name of a place that `name` ends ("Zor" of "Deir ez-Zor"): its names in
+        the other script are the place's, its spellings in its own those of its last word."""
         self.name = normalise(name)
         self.key = _skeleton(name)
         self.acronym = name.isupper()  # "UN", "SOHR": translated across scripts, spelled out
-        self.place_names = other_script(name)
-        self.in_region = bool(self.place_names) and in_region(name)
+        self.place_names = other_script(place or name)
+        self.in_region = bool(self.place_names) and in_region(place or name)
+        # "Zor" alone is no name: in Arabic script only the place's own names are it («وزارة» reads "zr" too).
+        self._word_of_place = place is not None and normalise(place) != self.name
         self._bare = _bare(self.name) if has_arabic(name) else ""  # without its article or particle
 
     @property
@@ -89,7 +99,8 @@ class NameMatcher:
                 return True
             if self.crosses_scripts:
                 key = _skeleton(word)
-                joined = len(self.key) >= _MIN_SUFFIX and not word[:1].isascii() and key.endswith(self.key)
+                joined = (len(self.key) >= _MIN_SUFFIX and not word[:1].isascii() and not self._word_of_place
+                          and key.endswith(self.key))
                 if (key == self.key and not self._same_word_needed(word)) or joined:
                     return True
         return False
@@ -98,7 +109,8 @@ class NameMatcher:
         """In Arabic script a short skeleton is not enough, the word must be the same (whatever
         particle it carries: «بحلب» is Aleppo): «طبق» "applied" has the consonants of «الطبقة»
         (Tabqa). Longer ones still bridge spellings («ديمستورا», «دي ميستورا»)."""
-        return len(self.key) < _MIN_SUFFIX and bool(self._bare) and not word[:1].isascii()
+        short = len(self.key) < _MIN_SUFFIX and bool(self._bare)
+        return (short or self._word_of_place) and not word[:1].isascii()
 
 
 def naming_all(question: str, names: list[NameMatcher], texts: dict[str, tuple[str, str]]) -> set[str]:
@@ -137,7 +149,8 @@ def asked_places(question: str, texts: list[str]) -> list[NameMatcher]:
     question; for an Arabic one, its words that are a place's name one of `texts` writes in Latin
     script (alone, «الأمن» "security" is also a Dutch town's Arabic name)."""
     if detect_language(question) != "ar":
-        return [matcher for matcher in map(NameMatcher, asked_names(question)) if matcher.place_names]
+        matchers = [NameMatcher(words[-1], place=" ".join(words)) for words in _name_words(question)]
+        return [matcher for matcher in matchers if matcher.place_names]
     return [matcher for matcher in _question_words(question) if _written_as_place(matcher, texts)]
 
 
