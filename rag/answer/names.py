@@ -64,14 +64,14 @@ class NameMatcher:
     word its romanized spelling («المعادي» "Maadi", rag.answer.romanized)."""
 
     def __init__(self, name: str, place: str | None = None) -> None:
-        """`place`: the whole name of a place that `name` ends ("Zor" of "Deir ez-Zor"): its names in
-        the other script are the place's, its spellings in its own those of its last word."""
+        """`place`: the whole name of the place whose last word `name` is ("Deir ez-Zor" for "Zor"):
+        a text in the other script must give the place's own name, one in the name's script may
+        spell its last word any way ("Deir Ezzor")."""
         self.name = normalise(name)
         self.key = _skeleton(name)
         self.acronym = name.isupper()  # "UN", "SOHR": translated across scripts, spelled out
         self.place_names = other_script(place or name)
         self.in_region = bool(self.place_names) and in_region(place or name)
-        # "Zor" alone is no name: in Arabic script only the place's own names are it («وزارة» reads "zr" too).
         self._word_of_place = place is not None and normalise(place) != self.name
         self._bare = _bare(self.name) if has_arabic(name) else ""  # without its article or particle
 
@@ -97,10 +97,10 @@ class NameMatcher:
                 return True
             if self._bare and not word[:1].isascii() and _bare(folded) == self._bare:
                 return True
-            if self.crosses_scripts:
+            # "Zor" alone is no name: across scripts only the place's own names are it («وزارة» reads "zr" too).
+            if self.crosses_scripts and not (self._word_of_place and word[:1].isascii() != self.name[:1].isascii()):
                 key = _skeleton(word)
-                joined = (len(self.key) >= _MIN_SUFFIX and not word[:1].isascii() and not self._word_of_place
-                          and key.endswith(self.key))
+                joined = len(self.key) >= _MIN_SUFFIX and not word[:1].isascii() and key.endswith(self.key)
                 if (key == self.key and not self._same_word_needed(word)) or joined:
                     return True
         return False
@@ -109,8 +109,7 @@ class NameMatcher:
         """In Arabic script a short skeleton is not enough, the word must be the same (whatever
         particle it carries: «بحلب» is Aleppo): «طبق» "applied" has the consonants of «الطبقة»
         (Tabqa). Longer ones still bridge spellings («ديمستورا», «دي ميستورا»)."""
-        short = len(self.key) < _MIN_SUFFIX and bool(self._bare)
-        return (short or self._word_of_place) and not word[:1].isascii()
+        return len(self.key) < _MIN_SUFFIX and bool(self._bare) and not word[:1].isascii()
 
 
 def naming_all(question: str, names: list[NameMatcher], texts: dict[str, tuple[str, str]]) -> set[str]:
