@@ -5,7 +5,7 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from rag import Retriever
-from rag.answer.result import Answer
+from rag.answer.result import Answer, AnswerSentence
 from rag.answer.assistant import Assistant
 from rag.answer.grounding import _with_antecedent, lacks_asked_number, parse_claims
 from rag.answer.llm.backends import ChatBackend, load_backend
@@ -132,6 +132,17 @@ def test_not_found_across_languages_leaves_the_decision_to_the_extractive_picks(
     answer = assistant.ask("How many civilians were killed by Russian air strikes in al-Hamidiya in Deir ez-Zor?")
     assert answer.mode == "extractive-fallback" and not answer.abstained
     assert answer.citations[0].doc_id == DEIR and "7" in answer.citations[0].quote
+
+
+def test_an_answer_cites_its_sources_in_the_order_its_sentences_use_them(make_assistant):
+    """The first sentence cites [1], whatever the rank of its passage among those retrieved."""
+    assistant, _ = make_assistant()
+    passages = [Passage(f"doc-{n}", "", f"Sentence of passage {n}.", 0.5, 0, 24, {}, "en") for n in (1, 2, 3)]
+    kept = [(AnswerSentence("Sentence of passage 3.", [3], 1.0), {3: (0, 24)}),
+            (AnswerSentence("Sentence of passage 2.", [2], 1.0), {2: (0, 24)})]
+    answer = assistant._compose(kept, passages, "en", "extractive")
+    assert answer.text == "Sentence of passage 3. [1] Sentence of passage 2. [2]"
+    assert [citation.doc_id for citation in answer.citations] == ["doc-3", "doc-2"]
 
 
 def test_english_question_asks_for_an_english_answer(make_assistant):

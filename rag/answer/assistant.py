@@ -319,7 +319,7 @@ class Assistant:
         return self.calibration.min_sentence_score if same else self.calibration.min_sentence_score_across
 
     def _compose(self, kept, passages: list[Passage], language: str, mode: str) -> Answer:
-        used = sorted({n for sentence, _ in kept for n in sentence.citations})
+        used = list(dict.fromkeys(n for sentence, _ in kept for n in sentence.citations))
         renumber = {old: new for new, old in enumerate(used, 1)}  # cite [1], [2]... in order of use
         citations = [citation(renumber[n], passages[n - 1], _first_span(kept, n)) for n in used]
         sentences = [AnswerSentence(s.text, [renumber[n] for n in s.citations], s.support) for s, _ in kept]
